@@ -91,6 +91,17 @@ bool is_extra(std::string_view flag, std::span<const std::string_view> extra) {
   return false;
 }
 
+/// The SQLite file's directory ("/x.db" -> "/"), or ./parley-data for other stores.
+std::string data_dir_for_store(std::string_view store) {
+  if (!store.starts_with("sqlite:"))
+    return std::string{"./parley-data"};
+  auto path = store.substr(7);
+  auto slash = path.rfind('/');
+  if (slash == std::string_view::npos)
+    return std::string(1, '.');
+  return std::string{path.substr(0, slash == 0 ? 1 : slash)};
+}
+
 }  // namespace
 
 load_result load_settings(std::span<const std::string> args, const env_lookup& env,
@@ -180,17 +191,8 @@ load_result load_settings(std::span<const std::string> args, const env_lookup& e
 void resolve_defaults(settings& s, unsigned hw) {
   if (hw == 0)
     hw = 1;
-  if (s.data_dir.empty()) {
-    s.data_dir = "./parley-data";
-    if (s.store.starts_with("sqlite:")) {
-      std::string_view path = std::string_view{s.store}.substr(7);
-      auto slash = path.rfind('/');
-      if (slash == std::string_view::npos)
-        s.data_dir = ".";
-      else
-        s.data_dir = std::string{path.substr(0, slash == 0 ? 1 : slash)};  // "/x.db" -> "/"
-    }
-  }
+  if (s.data_dir.empty())
+    s.data_dir = data_dir_for_store(s.store);
   if (s.store.empty())
     s.store = "sqlite:" + s.data_dir + "/parley.db";
   if (s.io_threads == 0)

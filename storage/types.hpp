@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/error.hpp"
+
 namespace parley::storage {
 
 /// Persistent kinds of room events (PROTOCOL §4). Each gets the next `seq` of its room.
