@@ -1,0 +1,344 @@
+#include "storage/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+#include "storage/detail/message_fold.hpp"
+#include "storage/detail/sqlite_batch_writer.hpp"
+#include "storage/migrations.hpp"
+
+namespace parley::storage {
+
+namespace sql = detail::sql;
+using detail::rollback_guard;
+
+namespace {
+
+constexpr int64_t max_history_limit = 100;
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// Runs `f`, turning any exception (bad_alloc, a bug) into `internal`: nothing but values
+/// leaves the store. Transactions opened inside `f` are rolled back by their guards.
+template <class F>
+auto catching(const char* what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return error{errc::internal, std::string{what} + ": " + e.what()};
+  } catch (...) {
+    return error{errc::internal, std::string{what} + ": unknown exception"};
+  }
+}
+
+}  // namespace
+
+sqlite_store::sqlite_store(const std::string& path) {
+  open_status_ = catching("sqlite: open", [&] { return conn_.open(path); });
+}
+
+sqlite_store::~sqlite_store() = default;
+
+result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path) {
+  return catching("sqlite: open", [&]() -> result<std::unique_ptr<sqlite_store>> {
+    auto s = std::make_unique<sqlite_store>(path);
+    if (!s->open_status().ok())
+      return s->open_status();
+    return s;
+  });
+}
+
+status sqlite_store::migrate() {
+  if (!open_status_.ok())
+    return open_status_;
+  return catching("sqlite: migrate", [&] { return migrate_impl(); });
+}
+
+status sqlite_store::migrate_impl() {
+  if (auto err = conn_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
+                            "PRIMARY KEY, name TEXT, applied_at BIGINT)",
+                            "sqlite: create schema_version"))
+    return err;
+  for (const auto& m : embedded_migrations()) {
+    // Checked inside the write transaction: a second process migrating the same file at the
+    // same moment waits for the lock and then finds this migration recorded.
+    if (auto err = conn_.begin_write())
+      return err;
+    rollback_guard guard{conn_};
+    auto what = "sqlite: migration " + std::string{m.name};
+    {
+      auto st = sql::prepare(conn_, sql::has_version);
+      if (!st)
+        return st.err();
+      st->bind(1, int64_t{m.number});
+      auto rc = st->step();
+      if (rc == SQLITE_ROW)
+        continue;  // applied before; the guard ends the empty transaction
+      if (rc != SQLITE_DONE)
+        return conn_.fail(rc, what);
+    }
+    for (const auto& statement : split_sql_statements(m.sql))
+      if (auto err = conn_.exec(statement, what))
+        return err;
+    {
+      auto st = sql::prepare(conn_, sql::record_version);
+      if (!st)
+        return st.err();
+      st->bind(1, int64_t{m.number}).bind(2, m.name).bind(3, now_ms());
+      if (auto rc = st->step(); rc != SQLITE_DONE)
+        return conn_.fail(rc, what);
+    }
+    if (auto err = conn_.commit(what))
+      return err;
+    guard.dismiss();
+  }
+  return {};
+}
+
+result<int> sqlite_store::schema_version() {
+  if (!open_status_.ok())
+    return open_status_;
+  return catching("sqlite: schema_version", [&]() -> result<int> {
+    {
+      auto st = sql::prepare(conn_, sql::version_table);
+      if (!st)
+        return st.err();
+      auto rc = st->step();
+      if (rc != SQLITE_ROW)
+        return conn_.fail(rc, "sqlite: schema_version");
+      if (st->int64(0) == 0)
+        return 0;  // an empty database: not even the table yet
+    }
+    auto st = sql::prepare(conn_, sql::max_version);
+    if (!st)
+      return st.err();
+    auto rc = st->step();
+    if (rc != SQLITE_ROW)
+      return conn_.fail(rc, "sqlite: schema_version");
+    return static_cast<int>(st->int64(0));
+  });
+}
+
+status sqlite_store::ping() {
+  if (!open_status_.ok())
+    return open_status_;
+  return catching("sqlite: ping", [&] { return sql::run(conn_, sql::ping, "sqlite: ping"); });
+}
+
+status sqlite_store::create_room(const room_record& room) {
+  if (!open_status_.ok())
+    return open_status_;
+  return catching("sqlite: create_room", [&] { return create_room_impl(room); });
+}
+
+status sqlite_store::create_room_impl(const room_record& room) {
+  if (room.id.empty())
+    return error{errc::internal, "sqlite: create_room: empty room id"};
+  if (auto err = conn_.begin_write())
+    return err;
+  rollback_guard guard{conn_};
+  {
+    auto st = sql::prepare(conn_, sql::insert_room);
+    if (!st)
+      return st.err();
+    st->bind(1, room.id).bind(2, room.title).bind(3, room.created_by).bind(4, room.created_at);
+    if (auto rc = st->step(); rc != SQLITE_DONE) {
+      auto err = conn_.fail(rc, "sqlite: create_room " + room.id);
+      if (err.code == errc::conflict)
+        err.message = "room " + room.id + " exists";
+      return err;
+    }
+  }
+  for (const auto& m : room.members) {
+    {
+      auto st = sql::prepare(conn_, sql::insert_user);
+      if (!st)
+        return st.err();
+      st->bind(1, m.user);
+      if (auto rc = st->step(); rc != SQLITE_DONE)
+        return conn_.fail(rc, "sqlite: create_room: user " + m.user);
+    }
+    auto st = sql::prepare(conn_, sql::insert_member);
+    if (!st)
+      return st.err();
+    st->bind(1, room.id).bind(2, m.user);
+    st->bind(3, m.role == member_role::admin ? "admin" : "member").bind(4, room.created_at);
+    if (auto rc = st->step(); rc != SQLITE_DONE) {
+      auto err = conn_.fail(rc, "sqlite: create_room: member " + m.user);
+      if (err.code == errc::conflict)
+        err.message = "room " + room.id + " lists member " + m.user + " twice";
+      return err;
+    }
+  }
+  if (auto err = conn_.commit("sqlite: create_room: COMMIT"))
+    return err;
+  guard.dismiss();
+  return {};
+}
+
+result<std::optional<room_record>> sqlite_store::load_room(std::string_view room) {
+  if (!open_status_.ok())
+    return open_status_;
+  return catching("sqlite: load_room", [&] { return load_room_impl(room); });
+}
+
+result<std::optional<room_record>> sqlite_store::load_room_impl(std::string_view room) {
+  // One read transaction: the room row and its members come from the same snapshot.
+  if (auto err = conn_.begin_read())
+    return err;
+  rollback_guard guard{conn_};  // ends the read transaction on every path
+  room_record r;
+  {
+    auto st = sql::prepare(conn_, sql::select_room);
+    if (!st)
+      return st.err();
+    st->bind(1, room);
+    auto rc = st->step();
+    if (rc == SQLITE_DONE)
+      return std::optional<room_record>{};
+    if (rc != SQLITE_ROW)
+      return conn_.fail(rc, "sqlite: load_room");
+    r.id = std::string{room};
+    r.title = st->text(0);
+    r.created_by = st->text(1);
+    r.created_at = st->int64(2);
+    r.head_seq = st->int64(3);
+  }
+  auto st = sql::prepare(conn_, sql::select_members);
+  if (!st)
+    return st.err();
+  st->bind(1, room);
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW) {
+    member m;
+    m.user = st->text(0);
+    m.role = st->text(1) == "admin" ? member_role::admin : member_role::member;
+    m.read_seq = st->int64(2);
+    m.joined_at = st->int64(3);
+    r.members.push_back(std::move(m));
+  }
+  if (rc != SQLITE_DONE)
+    return conn_.fail(rc, "sqlite: load_room: members");
+  return std::optional<room_record>{std::move(r)};
+}
+
+result<std::vector<event>> sqlite_store::select_events(sql::id q, std::string_view room,
+                                                       int64_t a, int64_t b, int64_t limit) {
+  auto st = sql::prepare(conn_, q);
+  if (!st)
+    return st.err();
+  st->bind(1, room).bind(2, a).bind(3, b).bind(4, limit);
+  std::vector<event> out;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW) {
+    event e;
+    if (!sql::read_event(*st, e))
+      return error{errc::internal, "sqlite: unknown event kind in room " + std::string{room}};
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE)
+    return conn_.fail(rc, "sqlite: select events of " + std::string{room});
+  return out;
+}
+
+result<std::vector<event>> sqlite_store::events_after(std::string_view room, int64_t after,
+                                                      int64_t limit) {
+  if (!open_status_.ok())
+    return open_status_;
+  if (limit <= 0)
+    return std::vector<event>{};
+  return catching("sqlite: events_after", [&] {
+    return select_events(sql::events_asc, room, after, sql::max_seq, limit);
+  });
+}
+
+result<std::vector<event>> sqlite_store::recent_events(std::string_view room, int64_t limit) {
+  if (!open_status_.ok())
+    return open_status_;
+  if (limit <= 0)
+    return std::vector<event>{};
+  return catching("sqlite: recent_events", [&] {
+    auto r = select_events(sql::events_desc, room, sql::min_seq, sql::max_seq, limit);
+    if (r)
+      std::reverse(r->begin(), r->end());
+    return r;
+  });
+}
+
+result<std::optional<event>> sqlite_store::find_message(std::string_view room,
+                                                        std::string_view sender,
+                                                        std::string_view cid) {
+  if (!open_status_.ok())
+    return open_status_;
+  if (cid.empty())  // stored as NULL, which matches nothing
+    return std::optional<event>{};
+  return catching("sqlite: find_message", [&]() -> result<std::optional<event>> {
+    auto st = sql::prepare(conn_, sql::find_message);
+    if (!st)
+      return st.err();
+    st->bind(1, room).bind(2, sender).bind(3, cid);
+    auto rc = st->step();
+    if (rc == SQLITE_DONE)
+      return std::optional<event>{};
+    if (rc != SQLITE_ROW)
+      return conn_.fail(rc, "sqlite: find_message");
+    event e;
+    if (!sql::read_event(*st, e))
+      return error{errc::internal, "sqlite: unknown event kind in room " + std::string{room}};
+    return std::optional<event>{std::move(e)};
+  });
+}
+
+result<history_page> sqlite_store::history(const history_query& q) {
+  if (!open_status_.ok())
+    return open_status_;
+  return catching("sqlite: history", [&] { return history_impl(q); });
+}
+
+result<history_page> sqlite_store::history_impl(const history_query& q) {
+  auto limit = std::clamp<int64_t>(q.limit, 1, max_history_limit);
+  // With `after` the page runs forward from it (up to `before`, if both are given);
+  // otherwise backward from `before` or the head. One row more than asked tells `more`.
+  auto forward = q.after.has_value();
+  auto lo = q.after.value_or(sql::min_seq);
+  auto hi = q.before.value_or(sql::max_seq);
+  if (auto err = conn_.begin_read())  // messages and their changes from one snapshot
+    return err;
+  rollback_guard guard{conn_};
+  auto msgs = select_events(forward ? sql::msgs_asc : sql::msgs_desc, q.room, lo, hi, limit + 1);
+  if (!msgs)
+    return msgs.err();
+  history_page page;
+  page.more = static_cast<int64_t>(msgs->size()) > limit;
+  if (page.more)
+    msgs->pop_back();
+  if (!forward)
+    std::reverse(msgs->begin(), msgs->end());
+  if (msgs->empty())
+    return page;
+  auto first = msgs->front().seq;
+  auto last = msgs->back().seq;
+  detail::message_fold fold{std::move(*msgs)};
+  auto changes = select_events(sql::msg_changes, q.room, first, last, -1);
+  if (!changes)
+    return changes.err();
+  for (const auto& e : *changes)
+    fold.apply(e);
+  page.messages = std::move(fold).finish();
+  return page;
+}
+
+std::vector<room_write_outcome> sqlite_store::write(std::span<const room_writes> batch) {
+  if (!open_status_.ok() && !batch.empty())
+    return std::vector<room_write_outcome>(batch.size(),
+                                           {open_status_.code, open_status_.message, {}});
+  return detail::sqlite_batch_writer{conn_}.write(batch);
+}
+
+}  // namespace parley::storage

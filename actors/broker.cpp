@@ -1,0 +1,83 @@
+#include "actors/broker.hpp"
+
+#include "actors/directory.hpp"
+#include "actors/presence.hpp"
+#include "actors/reader.hpp"
+#include "actors/session.hpp"
+
+namespace parley::actors {
+
+actor_config::actor_config() {
+  add_message_types<caf::id_block::parley>();
+}
+
+broker_config make_broker_config(const config::settings& s) {
+  using std::chrono::milliseconds;
+  broker_config c;
+  c.room.tail_events = s.room_tail_events;
+  c.room.cid_cache = s.room_cid_cache;
+  c.room.max_in_flight = s.room_max_in_flight;
+  c.room.replay_max = s.replay_max;
+  c.room.idle_timeout = milliseconds{s.room_idle_timeout_ms};
+  c.room.max_writer_backlog = s.writer_max_backlog;
+  c.writer.max_batch = s.writer_max_batch;
+  c.writer.backlog = c.room.writer_backlog;  // one counter, shared by rooms and writer
+  c.session.limits.max_body = s.max_body;
+  c.session.limits.max_meta = s.max_meta;
+  c.session.max_rooms = s.max_rooms_per_connection;
+  c.session.max_requests_in_flight = s.max_requests_in_flight;
+  c.session.rate_per_s = s.rate_per_s;
+  c.session.rate_burst = s.rate_burst;
+  return c;
+}
+
+storage::result<std::unique_ptr<broker>> broker::start(caf::actor_system& sys,
+                                                       const store_factory& open,
+                                                       broker_config cfg) {
+  auto write_store = open();
+  if (!write_store)
+    return write_store.err();
+  auto read_store = open();
+  if (!read_store)
+    return read_store.err();
+  std::unique_ptr<broker> b{new broker(sys, std::move(cfg))};
+  std::shared_ptr<storage::store> ws = std::move(write_store.value());
+  std::shared_ptr<storage::store> rs = std::move(read_store.value());
+  if (b->cfg_.detached_storage) {
+    b->writer_ = sys.spawn<caf::detached>(writer_actor, ws, b->cfg_.writer);
+    b->reader_ = sys.spawn<caf::detached>(reader_actor, rs);
+  } else {
+    b->writer_ = sys.spawn(writer_actor, ws, b->cfg_.writer);
+    b->reader_ = sys.spawn(reader_actor, rs);
+  }
+  b->directory_ = sys.spawn(directory_actor, b->cfg_.room, b->writer_, b->reader_);
+  b->presence_ = sys.spawn(presence_actor);
+  return b;
+}
+
+broker::~broker() {
+  for (auto* a : {&directory_, &presence_, &reader_, &writer_})
+    if (*a)
+      caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+}
+
+caf::actor broker::spawn_session(std::string user, link_ptr link) {
+  return sys_.spawn(session_actor, std::move(user), std::move(link), cfg_.session, directory_,
+                    presence_);
+}
+
+void broker::drain(std::chrono::milliseconds grace) {
+  caf::scoped_actor self{sys_};
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  auto left = [&] {
+    auto d = deadline - std::chrono::steady_clock::now();
+    return std::max(std::chrono::milliseconds{1},
+                    std::chrono::duration_cast<std::chrono::milliseconds>(d));
+  };
+  // Rooms first (their in-flight appends reach the writer), then the writer's last batch:
+  // FIFO order between each room and the writer puts that drain after every append.
+  self->request(directory_, left(), drain_atom::value).receive([] {}, [](caf::error&) {});
+  self->request(writer_, left(), drain_atom::value).receive([] {}, [](caf::error&) {});
+}
+
+}  // namespace parley::actors

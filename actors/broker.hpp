@@ -1,0 +1,70 @@
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "actors/client_link.hpp"
+#include "actors/room_config.hpp"
+#include "actors/session.hpp"
+#include "actors/writer.hpp"
+#include "config/settings.hpp"
+#include "storage/store.hpp"
+
+namespace parley::actors {
+
+/// CAF's configuration with Parley's message types registered.
+class actor_config : public caf::actor_system_config {
+public:
+  actor_config();
+};
+
+struct broker_config {
+  room_config room;
+  writer_config writer;
+  session_config session;
+  /// Writer and reader block on the database, so they get threads of their own; tests on
+  /// the deterministic coordinator turn this off.
+  bool detached_storage = true;
+};
+
+broker_config make_broker_config(const config::settings& s);
+
+/// Opens one store connection (one per writer and reader).
+using store_factory = std::function<storage::result<std::unique_ptr<storage::store>>()>;
+
+/// The actors of one node: writer, reader, directory and presence registry, and the way to
+/// start a session for a new connection. What net/ and apps/ hold on to.
+class broker {
+public:
+  /// Opens the writer's and the reader's store connections; fails if either fails.
+  static storage::result<std::unique_ptr<broker>> start(caf::actor_system& sys,
+                                                        const store_factory& open,
+                                                        broker_config cfg);
+
+  ~broker();
+
+  caf::actor spawn_session(std::string user, link_ptr link);
+
+  /// Graceful stop: rooms stop taking writes and finish what is in flight, then the writer
+  /// commits what it holds. Blocks up to `grace`.
+  void drain(std::chrono::milliseconds grace);
+
+  const broker_config& config() const { return cfg_; }
+  caf::actor directory() const { return directory_; }
+  caf::actor presence() const { return presence_; }
+
+private:
+  broker(caf::actor_system& sys, broker_config cfg) : sys_(sys), cfg_(std::move(cfg)) {}
+
+  caf::actor_system& sys_;
+  broker_config cfg_;
+  caf::actor writer_;
+  caf::actor reader_;
+  caf::actor directory_;
+  caf::actor presence_;
+};
+
+}  // namespace parley::actors

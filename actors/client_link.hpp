@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "actors/protocol.hpp"
+#include "actors/wire_event.hpp"
+
+namespace parley::actors {
+
+/// WebSocket close codes the actors may ask for (PROTOCOL §7).
+enum class close_code : uint16_t {
+  normal = 1000,
+  going_away = 1001,
+  too_big = 1009,
+  unauthorized = 4001,
+  forbidden = 4003,
+  policy = 4008,
+  slow_consumer = 4009,
+};
+
+/// How actors talk to a client connection without knowing sockets: push an event or a reply,
+/// or close. Implemented by net/ (a WebSocket connection) and by fakes in tests.
+///
+/// Every call is thread-safe and never blocks: it queues and returns. A link whose
+/// connection is gone silently drops what it is given.
+class client_link {
+public:
+  virtual ~client_link() = default;
+
+  /// Queues a room event (shared, encoded once for all connections).
+  virtual void deliver(event_ptr ev) = 0;
+
+  /// Queues a reply to one of this connection's requests.
+  virtual void send_reply(reply r) = 0;
+
+  /// Sends what is queued, then closes with `code`.
+  virtual void close(close_code code, std::string reason) = 0;
+};
+
+using link_ptr = std::shared_ptr<client_link>;
+
+}  // namespace parley::actors

@@ -1,0 +1,111 @@
+#include "actors/directory.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include "actors/errors.hpp"
+#include "actors/room.hpp"
+
+namespace parley::actors {
+namespace {
+
+std::string random_room_id(std::mt19937_64& rng) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id = "r-";
+  for (int i = 0; i < 20; ++i)
+    id += hex[rng() % 16];
+  return id;
+}
+
+storage::room_record make_record(const std::string& id, const std::string& creator,
+                                 const create_req& req, int64_t now) {
+  storage::room_record rec;
+  rec.id = id;
+  rec.title = req.title;
+  rec.created_by = creator;
+  rec.created_at = now;
+  rec.members.push_back({creator, storage::member_role::admin, 0, now});
+  for (auto& m : req.members) {
+    auto known = std::any_of(rec.members.begin(), rec.members.end(),
+                             [&](const storage::member& x) { return x.user == m; });
+    if (!known)
+      rec.members.push_back({m, storage::member_role::member, 0, now});
+  }
+  return rec;
+}
+
+}  // namespace
+
+caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::actor writer,
+                              caf::actor reader) {
+  self->state.cfg = std::move(cfg);
+  self->state.writer = std::move(writer);
+  self->state.reader = std::move(reader);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& rooms = self->state.rooms;
+    for (auto i = rooms.begin(); i != rooms.end(); ++i)
+      if (i->second.address() == dm.source) {
+        rooms.erase(i);
+        break;
+      }
+  });
+  return {
+    [=](get_room_atom, const std::string& id) -> caf::actor {
+      auto& st = self->state;
+      auto& room = st.rooms[id];
+      if (!room) {
+        room = self->spawn(room_actor, id, st.cfg, st.writer, st.reader,
+                           caf::actor_cast<caf::actor>(self));
+        self->monitor(room);
+      }
+      return room;
+    },
+    [=](create_atom, const std::string& user, const create_req& req) -> caf::result<ok_create> {
+      auto& st = self->state;
+      auto id = req.room ? *req.room : random_room_id(st.rng);
+      auto rp = self->make_response_promise();
+      self->request(st.writer, st.cfg.storage_timeout, create_atom::value,
+                    make_record(id, user, req, st.cfg.now_ms()))
+        .then(
+          [=]() mutable {
+            // An actor that answered "no such room" for this id must not linger.
+            auto& rooms = self->state.rooms;
+            if (auto i = rooms.find(id); i != rooms.end()) {
+              self->demonitor(i->second);
+              self->send_exit(i->second, caf::exit_reason::user_shutdown);
+              rooms.erase(i);
+            }
+            rp.deliver(ok_create{id});
+          },
+          [=](caf::error& err) mutable {
+            auto info = to_error_info(err);
+            if (info.code == error_code::conflict)
+              info.message = "room " + id + " exists";
+            rp.deliver(make_error(info.code, info.message));
+          });
+      return rp;
+    },
+    [=](stopping_atom, const std::string& id) {
+      auto& rooms = self->state.rooms;
+      auto i = rooms.find(id);
+      if (i != rooms.end() && i->second.address() == self->current_sender()) {
+        self->demonitor(i->second);
+        rooms.erase(i);
+      }
+    },
+    [=](drain_atom) -> caf::result<void> {
+      auto& st = self->state;
+      if (st.rooms.empty())
+        return caf::unit;
+      auto rp = self->make_response_promise();
+      auto pending = std::make_shared<size_t>(st.rooms.size());
+      for (auto& [id, room] : st.rooms)
+        self->request(room, st.cfg.storage_timeout, drain_atom::value)
+          .then([=]() mutable { if (--*pending == 0) rp.deliver(caf::unit); },
+                [=](caf::error&) mutable { if (--*pending == 0) rp.deliver(caf::unit); });
+      return rp;
+    },
+  };
+}
+
+}  // namespace parley::actors

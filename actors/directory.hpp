@@ -1,0 +1,34 @@
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <random>
+#include <string>
+#include <unordered_map>
+
+#include "actors/messages.hpp"
+#include "actors/room_config.hpp"
+
+namespace parley::actors {
+
+struct directory_state {
+  room_config cfg;
+  caf::actor writer;
+  caf::actor reader;
+  std::unordered_map<std::string, caf::actor> rooms;
+  std::mt19937_64 rng{std::random_device{}()};
+  static inline const char* name = "parley.directory";
+};
+
+using directory_actor_ptr = caf::stateful_actor<directory_state>*;
+
+/// The directory: resolves a room id to its room actor, spawning it on demand (it loads
+/// itself from storage), and forgets rooms that stop. Creates rooms through the writer.
+///   (get_room_atom, room_id)            -> caf::actor
+///   (create_atom, user, create_req)     -> ok_create (validated by the session)
+///   (drain_atom)                        -> void, once every room has nothing in flight
+///   (stopping_atom, room_id)            from a room that stops after being idle
+caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::actor writer,
+                              caf::actor reader);
+
+}  // namespace parley::actors

@@ -1,0 +1,172 @@
+#pragma once
+
+// The actors' vocabulary: atoms and message structs exchanged between sessions, rooms, the
+// directory, the presence registry and the writer/reader pools, registered in one type-ID
+// block. Types that hold pointers (links) or std::optional are local-only and marked so.
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/client_link.hpp"
+#include "actors/protocol.hpp"
+#include "storage/error.hpp"
+#include "storage/types.hpp"
+
+namespace parley::actors {
+
+/// One write a room hands to its writer: an event, or a read-marker move.
+struct pending_write {
+  bool is_event = true;
+  storage::event ev;         ///< When is_event.
+  storage::read_marker read; ///< Otherwise.
+  friend bool operator==(const pending_write&, const pending_write&) = default;
+};
+
+/// Everything a room needs to start: its record and its most recent events.
+struct room_snapshot {
+  bool found = false;
+  storage::room_record record;
+  std::vector<storage::event> tail;
+};
+
+/// The writer's answer to a room that re-reads its head after a failed batch.
+struct resync_result {
+  int64_t head = 0;
+  /// Events after the room's last known head that are in storage (a commit whose outcome
+  /// the room could not know); the room delivers them before accepting new work.
+  std::vector<storage::event> missed;
+};
+
+/// A session joining a room: who, where to push events, and from where to replay.
+struct join_args {
+  std::string user;
+  uint64_t session_id = 0;
+  link_ptr link;
+  int64_t since = -1;  ///< -1: no replay.
+  request_id id;       ///< The room sends the join `ok` itself, after the replay.
+};
+
+}  // namespace parley::actors
+
+// Local-only messages: they carry pointers or std::optional (no CAF 0.17 inspector).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::join_args)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::inbound)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::create_req)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::history_req)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::storage::history_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::link_ptr)
+
+namespace parley::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  return f(caf::meta::type_name("event"), x.room, x.seq, x.kind, x.sender, x.cid, x.body,
+           x.subtype, x.target, x.meta, x.ts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member& x) {
+  return f(caf::meta::type_name("member"), x.user, x.role, x.read_seq, x.joined_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_record& x) {
+  return f(caf::meta::type_name("room_record"), x.id, x.title, x.created_by, x.created_at,
+           x.head_seq, x.members);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_marker& x) {
+  return f(caf::meta::type_name("read_marker"), x.user, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_state& x) {
+  return f(caf::meta::type_name("message_state"), x.msg, x.edited_ts, x.deleted, x.reactions);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, error& x) {
+  return f(caf::meta::type_name("storage_error"), x.code, x.message);
+}
+
+}  // namespace parley::storage
+
+namespace parley::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pending_write& x) {
+  return f(caf::meta::type_name("pending_write"), x.is_event, x.ev, x.read);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
+  return f(caf::meta::type_name("room_snapshot"), x.found, x.record, x.tail);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resync_result& x) {
+  return f(caf::meta::type_name("resync_result"), x.head, x.missed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_req& x) {
+  return f(caf::meta::type_name("send_req"), x.room, x.cid, x.body, x.kind, x.reply_to, x.meta);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ok_create& x) {
+  return f(caf::meta::type_name("ok_create"), x.room);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ok_send& x) {
+  return f(caf::meta::type_name("ok_send"), x.room, x.seq, x.ts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ok_history& x) {
+  return f(caf::meta::type_name("ok_history"), x.messages, x.more);
+}
+
+}  // namespace parley::actors
+
+// Atoms (at most 10 characters in CAF 0.17) and the inspectable types, in one block.
+CAF_BEGIN_TYPE_ID_BLOCK(parley, caf::first_custom_type_id)
+  CAF_ADD_ATOM(parley, parley::actors, get_room_atom, "get_room")
+  CAF_ADD_ATOM(parley, parley::actors, create_atom, "create")
+  CAF_ADD_ATOM(parley, parley::actors, join_atom, "join")
+  CAF_ADD_ATOM(parley, parley::actors, leave_atom, "leave")
+  CAF_ADD_ATOM(parley, parley::actors, send_atom, "send")
+  CAF_ADD_ATOM(parley, parley::actors, typing_atom, "typing")
+  CAF_ADD_ATOM(parley, parley::actors, read_atom, "read")
+  CAF_ADD_ATOM(parley, parley::actors, history_atom, "history")
+  CAF_ADD_ATOM(parley, parley::actors, append_atom, "append")
+  CAF_ADD_ATOM(parley, parley::actors, flush_atom, "flush")
+  CAF_ADD_ATOM(parley, parley::actors, committed_atom, "committed")
+  CAF_ADD_ATOM(parley, parley::actors, failed_atom, "failed")
+  CAF_ADD_ATOM(parley, parley::actors, resync_atom, "resync")
+  CAF_ADD_ATOM(parley, parley::actors, load_atom, "load")
+  CAF_ADD_ATOM(parley, parley::actors, replay_atom, "replay")
+  CAF_ADD_ATOM(parley, parley::actors, stopping_atom, "stopping")
+  CAF_ADD_ATOM(parley, parley::actors, idle_atom, "idle")
+  CAF_ADD_ATOM(parley, parley::actors, online_atom, "online")
+  CAF_ADD_ATOM(parley, parley::actors, count_atom, "count")
+  CAF_ADD_ATOM(parley, parley::actors, drain_atom, "drain")
+  CAF_ADD_ATOM(parley, parley::actors, ping_atom, "ping")
+  CAF_ADD_ATOM(parley, parley::actors, migrate_atom, "migrate")
+  CAF_ADD_TYPE_ID(parley, (parley::storage::event))
+  CAF_ADD_TYPE_ID(parley, (parley::storage::room_record))
+  CAF_ADD_TYPE_ID(parley, (parley::storage::error))
+  CAF_ADD_TYPE_ID(parley, (std::vector<parley::storage::event>))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::pending_write))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::room_snapshot))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::resync_result))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::send_req))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::ok_create))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::ok_send))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::ok_history))
+CAF_END_TYPE_ID_BLOCK(parley)

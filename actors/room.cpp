@@ -1,0 +1,497 @@
+#include "actors/room.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "actors/errors.hpp"
+
+namespace parley::actors {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+constexpr milliseconds max_resync_backoff{5'000};
+constexpr milliseconds missing_room_linger{1'000};
+
+void touch(room_actor_ptr self) {
+  self->state.last_activity = self->clock().now();
+}
+
+// -- idle stop --------------------------------------------------------------------------------
+
+void schedule_idle_check(room_actor_ptr self) {
+  auto& st = self->state;
+  if (!st.idle() || st.idle_check_scheduled || st.current == room_state::mode::loading)
+    return;
+  st.idle_check_scheduled = true;
+  self->delayed_send(self, st.cfg.idle_timeout, idle_atom::value);
+}
+
+void stop_room(room_actor_ptr self) {
+  // Tell the directory first, so it stops handing out this actor; a session that already
+  // holds the handle gets request_receiver_down and asks the directory again.
+  self->send(self->state.directory, stopping_atom::value, self->state.id);
+  self->quit();
+}
+
+void on_idle_check(room_actor_ptr self) {
+  auto& st = self->state;
+  st.idle_check_scheduled = false;
+  if (!st.idle())
+    return;
+  auto quiet = self->clock().now() - st.last_activity;
+  if (quiet >= st.cfg.idle_timeout) {
+    stop_room(self);
+    return;
+  }
+  st.idle_check_scheduled = true;
+  self->delayed_send(self, duration_cast<milliseconds>(st.cfg.idle_timeout - quiet) + milliseconds{1},
+                     idle_atom::value);
+}
+
+// -- drain (graceful shutdown) ----------------------------------------------------------------
+
+void settle_drain(room_actor_ptr self) {
+  auto& st = self->state;
+  if (!st.in_flight.empty())
+    return;
+  for (auto& rp : st.drain_waiting)
+    rp.deliver(caf::unit);
+  st.drain_waiting.clear();
+}
+
+// -- commits ----------------------------------------------------------------------------------
+
+/// Records a committed event: head, idempotency cache, resume tail, fan-out.
+void publish_committed(room_actor_ptr self, storage::event ev, uint64_t origin = 0) {
+  auto& st = self->state;
+  st.head = std::max(st.head, ev.seq);
+  st.last_ts = std::max(st.last_ts, ev.ts);
+  if (ev.kind == storage::event_kind::msg && !ev.cid.empty())
+    st.remember_cid(room_state::cid_key(ev.sender, ev.cid), {ev.seq, ev.ts});
+  auto ptr = make_event(std::move(ev));
+  st.append_tail(ptr);
+  st.broadcast(ptr, origin);
+}
+
+void forget_in_flight_cid(room_state& st, const std::string& key) {
+  if (key.empty())
+    return;
+  auto i = st.in_flight_cids.find(key);
+  if (i != st.in_flight_cids.end() && --i->second == 0)
+    st.in_flight_cids.erase(i);
+}
+
+void on_committed(room_actor_ptr self, uint64_t count) {
+  auto& st = self->state;
+  for (uint64_t i = 0; i < count && !st.in_flight.empty(); ++i) {
+    auto w = std::move(st.in_flight.front());
+    st.in_flight.pop_front();
+    forget_in_flight_cid(st, w.cid_key);
+    if (w.write.is_event) {
+      ok_send ok{st.id, w.write.ev.seq, w.write.ev.ts};
+      publish_committed(self, std::move(w.write.ev));
+      for (auto& rp : w.waiting)
+        rp.deliver(ok);
+    } else {
+      auto& r = w.write.read;
+      st.broadcast(make_event(read_event{st.id, r.user, r.seq}), w.origin_session);
+      for (auto& rp : w.waiting)
+        rp.deliver(caf::unit);
+    }
+  }
+  schedule_idle_check(self);
+  settle_drain(self);
+}
+
+void start_resync(room_actor_ptr self);
+
+/// A batch failed: every write in flight fails (or, for a cid the database already had,
+/// succeeds with the original seq), and the room re-reads its head before new writes, so
+/// `seq` never gets a gap or a duplicate (DESIGN step 6).
+void on_failed(room_actor_ptr self, const storage::error& err,
+               const std::vector<storage::event>& duplicates) {
+  auto& st = self->state;
+  std::unordered_map<std::string, stored_send> originals;
+  for (auto& d : duplicates)
+    originals[room_state::cid_key(d.sender, d.cid)] = {d.seq, d.ts};
+  auto failure = make_error(error_code::unavailable,
+                            std::string{"storage write failed ("} + storage::to_string(err.code) +
+                              "); retry with the same cid");
+  for (auto& w : st.in_flight) {
+    auto original = w.cid_key.empty() ? originals.end() : originals.find(w.cid_key);
+    if (original != originals.end()) {
+      st.remember_cid(w.cid_key, original->second);
+      for (auto& rp : w.waiting)
+        rp.deliver(ok_send{st.id, original->second.seq, original->second.ts});
+      continue;
+    }
+    for (auto& rp : w.waiting)
+      rp.deliver(failure);
+  }
+  st.in_flight.clear();
+  st.in_flight_cids.clear();
+  st.current = room_state::mode::recovering;
+  st.next_seq = st.head + 1;
+  start_resync(self);
+}
+
+void start_resync(room_actor_ptr self) {
+  auto& st = self->state;
+  self->request(st.writer, st.cfg.storage_timeout, resync_atom::value, st.id, st.head)
+    .then(
+      [=](resync_result& r) {
+        auto& st = self->state;
+        for (auto& ev : r.missed)
+          if (ev.seq == st.head + 1)
+            publish_committed(self, std::move(ev));
+        st.head = std::max(st.head, r.head);
+        st.next_seq = st.head + 1;
+        st.resync_backoff = milliseconds{100};
+        if (st.current == room_state::mode::recovering)
+          st.current = room_state::mode::ready;
+        schedule_idle_check(self);
+        settle_drain(self);
+      },
+      [=](caf::error&) {
+        // Storage is still out of reach: try again later, backing off up to a cap.
+        auto& st = self->state;
+        self->delayed_send(self, st.resync_backoff, resync_atom::value);
+        st.resync_backoff = std::min(st.resync_backoff * 2, max_resync_backoff);
+      });
+}
+
+// -- requests ---------------------------------------------------------------------------------
+
+caf::error not_a_member() {
+  return make_error(error_code::forbidden, "not a member of this room");
+}
+
+/// Refuses writes while the room cannot take them; `none` when it can.
+caf::error refuse_write(room_state& st) {
+  switch (st.current) {
+    case room_state::mode::ready:
+      break;
+    case room_state::mode::draining:
+      return make_error(error_code::unavailable, "server shutting down; retry elsewhere");
+    default:
+      return make_error(error_code::unavailable, "room is recovering from a storage failure");
+  }
+  if (static_cast<int64_t>(st.in_flight.size()) >= st.cfg.max_in_flight)
+    return make_error(error_code::unavailable, "room write backlog full; retry");
+  if (st.cfg.writer_backlog->load(std::memory_order_relaxed) >= st.cfg.max_writer_backlog)
+    return make_error(error_code::unavailable, "storage backlog full; retry");
+  return caf::none;
+}
+
+void hand_to_writer(room_actor_ptr self, in_flight_write w) {
+  auto& st = self->state;
+  st.cfg.writer_backlog->fetch_add(1, std::memory_order_relaxed);
+  self->send(st.writer, append_atom::value, st.id, w.write);
+  st.in_flight.push_back(std::move(w));
+}
+
+caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, send_req& req) {
+  auto& st = self->state;
+  if (!st.is_member(user))
+    return not_a_member();
+  auto key = room_state::cid_key(user, req.cid);
+  if (auto hit = st.cids.find(key); hit != st.cids.end())
+    return ok_send{st.id, hit->second.seq, hit->second.ts};
+  if (st.in_flight_cids.count(key)) {
+    // The same send is already on its way to storage: answer both with its outcome.
+    auto rp = self->make_response_promise();
+    for (auto& w : st.in_flight)
+      if (w.cid_key == key) {
+        w.waiting.push_back(rp);
+        break;
+      }
+    return rp;
+  }
+  if (auto err = refuse_write(st))
+    return err;
+  in_flight_write w;
+  auto& ev = w.write.ev;
+  ev.room = st.id;
+  ev.seq = st.next_seq++;
+  ev.kind = storage::event_kind::msg;
+  ev.sender = user;
+  ev.cid = std::move(req.cid);
+  ev.body = std::move(req.body);
+  ev.subtype = std::move(req.kind);
+  ev.target = req.reply_to;
+  ev.meta = std::move(req.meta);
+  ev.ts = st.next_ts();
+  w.cid_key = std::move(key);
+  ++st.in_flight_cids[w.cid_key];
+  auto rp = self->make_response_promise();
+  w.waiting.push_back(rp);
+  hand_to_writer(self, std::move(w));
+  return rp;
+}
+
+ok_join make_join_ok(const room_state& st) {
+  ok_join ok;
+  ok.room = st.id;
+  ok.head = st.head;
+  if (st.members.size() <= 100) {
+    ok.has_reads = true;
+    for (auto& [user, m] : st.members)
+      ok.reads.emplace_back(user, m.read_seq);
+    std::sort(ok.reads.begin(), ok.reads.end());
+  }
+  return ok;
+}
+
+/// Finishes a join whose replay came from storage: replay, the `ok`, then the live events
+/// that arrived meanwhile, skipping any the replay already covered.
+void finish_stored_replay(room_actor_ptr self, uint64_t session, uint64_t generation,
+                          int64_t since, ok_join ok, const std::vector<storage::event>& evs,
+                          caf::response_promise rp) {
+  auto& st = self->state;
+  auto it = st.subscribers.find(session);
+  if (it == st.subscribers.end() || it->second.generation != generation) {
+    rp.deliver(false);  // left or re-joined meanwhile
+    return;
+  }
+  auto& sub = it->second;
+  int64_t last = since;
+  for (auto& e : evs)
+    if (e.seq == last + 1 && e.seq <= ok.head) {
+      sub.link->deliver(make_event(e));
+      last = e.seq;
+    }
+  for (auto& t : st.tail)  // storage may lag the tail by a commit: fill from memory
+    if (t->seq() == last + 1 && t->seq() <= ok.head) {
+      sub.link->deliver(t);
+      last = t->seq();
+    }
+  ok.replayed = last - since;
+  sub.link->send_reply(reply{sub.join_id, std::move(ok)});
+  for (auto& h : sub.held)
+    if (h->seq() == 0 || h->seq() > last)
+      sub.link->deliver(h);
+  sub.held.clear();
+  sub.holding = false;
+  rp.deliver(true);
+}
+
+caf::result<bool> on_join(room_actor_ptr self, join_args& args) {
+  auto& st = self->state;
+  if (!st.is_member(args.user))
+    return not_a_member();
+  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  auto [it, fresh] = st.subscribers.try_emplace(args.session_id);
+  auto& sub = it->second;
+  if (fresh && sender)
+    self->monitor(sender);
+  sub.user = args.user;
+  sub.link = args.link;
+  sub.session = sender;
+  sub.join_id = args.id;
+  sub.holding = false;
+  sub.held.clear();
+  ++sub.generation;
+
+  auto ok = make_join_ok(st);
+  auto since = args.since;
+  if (since < 0 || since >= st.head) {
+    sub.link->send_reply(reply{args.id, std::move(ok)});
+    return true;
+  }
+  if (st.head - since > st.cfg.replay_max) {
+    ok.gap = true;
+    sub.link->send_reply(reply{args.id, std::move(ok)});
+    return true;
+  }
+  if (!st.tail.empty() && st.tail.front()->seq() <= since + 1) {
+    for (auto& ev : st.tail)
+      if (ev->seq() > since) {
+        sub.link->deliver(ev);
+        ++ok.replayed;
+      }
+    sub.link->send_reply(reply{args.id, std::move(ok)});
+    return true;
+  }
+  // Older than the tail: replay from storage while live events wait for this subscriber.
+  sub.holding = true;
+  auto rp = self->make_response_promise();
+  auto session = args.session_id;
+  auto generation = sub.generation;
+  self->request(st.reader, st.cfg.storage_timeout, replay_atom::value, st.id, since,
+                st.head - since)
+    .then(
+      [=](std::vector<storage::event>& evs) {
+        finish_stored_replay(self, session, generation, since, ok, evs, rp);
+      },
+      [=](caf::error& err) mutable {
+        auto& st = self->state;
+        auto i = st.subscribers.find(session);
+        if (i != st.subscribers.end() && i->second.generation == generation)
+          st.subscribers.erase(i);
+        rp.deliver(make_error(error_code::unavailable, "could not read the room's history"));
+        schedule_idle_check(self);
+      });
+  return rp;
+}
+
+void unsubscribe(room_actor_ptr self, uint64_t session) {
+  self->state.subscribers.erase(session);
+  schedule_idle_check(self);
+}
+
+caf::result<void> on_read(room_actor_ptr self, const std::string& user, int64_t seq,
+                          uint64_t session) {
+  auto& st = self->state;
+  auto m = st.members.find(user);
+  if (m == st.members.end())
+    return not_a_member();
+  seq = std::min(seq, st.head);  // markers never point past the log
+  if (seq <= m->second.read_seq)
+    return caf::unit;  // markers only move forward
+  if (auto err = refuse_write(st))
+    return err;
+  m->second.read_seq = seq;
+  in_flight_write w;
+  w.write.is_event = false;
+  w.write.read = storage::read_marker{user, seq};
+  w.origin_session = session;
+  auto rp = self->make_response_promise();
+  w.waiting.push_back(rp);
+  hand_to_writer(self, std::move(w));
+  return rp;
+}
+
+caf::result<ok_history> on_history(room_actor_ptr self, const std::string& user,
+                                   history_req& req) {
+  auto& st = self->state;
+  if (!st.is_member(user))
+    return not_a_member();
+  storage::history_query q{st.id, req.before, req.after, req.limit};
+  auto rp = self->make_response_promise();
+  self->request(st.reader, st.cfg.storage_timeout, history_atom::value, std::move(q))
+    .then([=](ok_history& h) mutable { rp.deliver(std::move(h)); },
+          [=](caf::error& err) mutable {
+            rp.deliver(make_error(error_code::unavailable, "could not read history"));
+          });
+  return rp;
+}
+
+// -- behaviors --------------------------------------------------------------------------------
+
+caf::behavior ready_behavior(room_actor_ptr self) {
+  return {
+    [=](send_atom, const std::string& user, send_req& req) -> caf::result<ok_send> {
+      touch(self);
+      return on_send(self, user, req);
+    },
+    [=](join_atom, join_args& args) -> caf::result<bool> {
+      touch(self);
+      return on_join(self, args);
+    },
+    [=](leave_atom, uint64_t session) {
+      touch(self);
+      unsubscribe(self, session);
+    },
+    [=](typing_atom, const std::string& user, bool on, uint64_t session) -> caf::result<void> {
+      touch(self);
+      auto& st = self->state;
+      if (!st.is_member(user))
+        return not_a_member();
+      // To everyone else in the room: not back to any connection of the typing user.
+      st.broadcast(make_event(typing_event{st.id, user, on}), session, user);
+      return caf::unit;
+    },
+    [=](read_atom, const std::string& user, int64_t seq, uint64_t session) {
+      touch(self);
+      return on_read(self, user, seq, session);
+    },
+    [=](history_atom, const std::string& user, history_req& req) {
+      touch(self);
+      return on_history(self, user, req);
+    },
+    [=](committed_atom, const std::string&, uint64_t count) { on_committed(self, count); },
+    [=](failed_atom, const std::string&, const storage::error& err,
+        const std::vector<storage::event>& dups) { on_failed(self, err, dups); },
+    [=](resync_atom) { start_resync(self); },
+    [=](idle_atom) { on_idle_check(self); },
+    [=](drain_atom) -> caf::result<void> {
+      auto& st = self->state;
+      if (st.current == room_state::mode::ready)
+        st.current = room_state::mode::draining;
+      if (st.in_flight.empty())
+        return caf::unit;
+      auto rp = self->make_response_promise();
+      st.drain_waiting.push_back(rp);
+      return rp;
+    },
+  };
+}
+
+void install(room_actor_ptr self, room_snapshot& snap) {
+  auto& st = self->state;
+  st.record = std::move(snap.record);
+  for (auto& m : st.record.members)
+    st.members[m.user] = m;
+  st.head = st.record.head_seq;
+  st.next_seq = st.head + 1;
+  for (auto& ev : snap.tail) {
+    st.last_ts = std::max(st.last_ts, ev.ts);
+    if (ev.kind == storage::event_kind::msg && !ev.cid.empty())
+      st.remember_cid(room_state::cid_key(ev.sender, ev.cid), {ev.seq, ev.ts});
+    st.append_tail(make_event(std::move(ev)));
+  }
+  st.current = room_state::mode::ready;
+}
+
+/// Behaviour of an actor whose room does not exist: every request gets not_found until the
+/// directory forgets it (or a `create` replaces it).
+void become_missing(room_actor_ptr self) {
+  self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+    return make_error(error_code::not_found, "no such room");
+  });
+  self->become([=](idle_atom) { stop_room(self); });
+  self->delayed_send(self, missing_room_linger, idle_atom::value);
+}
+
+}  // namespace
+
+caf::behavior room_actor(room_actor_ptr self, std::string id, room_config cfg, caf::actor writer,
+                         caf::actor reader, caf::actor directory) {
+  auto& st = self->state;
+  st.id = std::move(id);
+  st.cfg = std::move(cfg);
+  st.writer = std::move(writer);
+  st.reader = std::move(reader);
+  st.directory = std::move(directory);
+  touch(self);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto i = st.subscribers.begin(); i != st.subscribers.end();)
+      i = i->second.session == dm.source ? st.subscribers.erase(i) : std::next(i);
+    schedule_idle_check(self);
+  });
+  // Until the room is loaded, requests wait in the mailbox (skipped, then re-examined).
+  self->set_default_handler(caf::skip);
+  self->request(st.reader, st.cfg.storage_timeout, load_atom::value, st.id, st.cfg.tail_events)
+    .then(
+      [=](room_snapshot& snap) {
+        if (!snap.found) {
+          become_missing(self);
+          return;
+        }
+        install(self, snap);
+        self->set_default_handler(caf::print_and_drop);
+        self->become(ready_behavior(self));
+        schedule_idle_check(self);
+      },
+      [=](caf::error& err) {
+        // Storage is out of reach: stop; waiting requesters get request_receiver_down, which
+        // sessions report as `unavailable` (retryable).
+        stop_room(self);
+      });
+  return {[=](idle_atom) {}};
+}
+
+}  // namespace parley::actors

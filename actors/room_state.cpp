@@ -1,0 +1,46 @@
+#include "actors/room_state.hpp"
+
+namespace parley::actors {
+
+void room_state::remember_cid(const std::string& key, stored_send s) {
+  if (cfg.cid_cache <= 0)
+    return;
+  auto [it, inserted] = cids.insert_or_assign(key, s);
+  if (!inserted)
+    return;
+  cid_order.push_back(key);
+  while (static_cast<int64_t>(cid_order.size()) > cfg.cid_cache) {
+    cids.erase(cid_order.front());
+    cid_order.pop_front();
+  }
+}
+
+void room_state::append_tail(event_ptr ev) {
+  if (cfg.tail_events <= 0)
+    return;
+  tail.push_back(std::move(ev));
+  while (static_cast<int64_t>(tail.size()) > cfg.tail_events)
+    tail.pop_front();
+}
+
+void room_state::broadcast(const event_ptr& ev, uint64_t skip_session,
+                           const std::string& skip_user) {
+  for (auto& [session_id, sub] : subscribers) {
+    if (session_id == skip_session || (!skip_user.empty() && sub.user == skip_user))
+      continue;
+    if (!sub.holding) {
+      sub.link->deliver(ev);
+      continue;
+    }
+    if (static_cast<int64_t>(sub.held.size()) < cfg.max_held_events) {
+      sub.held.push_back(ev);
+      continue;
+    }
+    // The replay takes so long that the live backlog for this subscriber is over its
+    // limit: cut it as a slow consumer; it resumes with `since` on a new connection.
+    sub.held.clear();
+    sub.link->close(close_code::slow_consumer, "too far behind while resuming");
+  }
+}
+
+}  // namespace parley::actors

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/client_link.hpp"
+#include "actors/messages.hpp"
+#include "actors/room_config.hpp"
+
+namespace parley::actors {
+
+/// A connection subscribed to the room (joined), keyed by its session's id.
+struct subscriber {
+  std::string user;
+  link_ptr link;
+  caf::actor_addr session;
+  request_id join_id;       ///< The pending join's id, answered after a stored replay.
+  uint64_t generation = 0;  ///< Bumped by each join, so a stale replay is recognised.
+  /// While a replay from storage is in flight, live events wait here, so the subscriber sees
+  /// replay, then the join `ok`, then live events: one ordered stream.
+  bool holding = false;
+  std::vector<event_ptr> held;
+};
+
+/// A write handed to the writer and not yet committed, with whoever waits for it.
+struct in_flight_write {
+  pending_write write;
+  std::vector<caf::response_promise> waiting;
+  std::string cid_key;          ///< For events with a cid; "" otherwise.
+  uint64_t origin_session = 0;  ///< For read markers: the `read` event skips its sender.
+};
+
+/// Where an earlier send with the same (sender, cid) ended up.
+struct stored_send {
+  int64_t seq = 0;
+  int64_t ts = 0;
+};
+
+/// The state of one room actor: the single owner of the room's order. It assigns `seq`,
+/// keeps the in-flight writes in order, remembers recent (sender, cid) pairs for idempotency
+/// and the most recent events for resume, and knows who is subscribed.
+struct room_state {
+  enum class mode { loading, ready, recovering, draining };
+
+  std::string id;
+  room_config cfg;
+  caf::actor writer;
+  caf::actor reader;
+  caf::actor directory;
+
+  mode current = mode::loading;
+  storage::room_record record;
+  std::unordered_map<std::string, storage::member> members;
+
+  int64_t head = 0;      ///< Last committed seq.
+  int64_t next_seq = 1;  ///< Next seq to assign (head + uncommitted events + 1).
+  int64_t last_ts = 0;   ///< ts never goes backwards within a room.
+
+  std::deque<in_flight_write> in_flight;
+  std::unordered_map<std::string, stored_send> cids;        ///< Committed, recent.
+  std::deque<std::string> cid_order;                        ///< Eviction order of `cids`.
+  std::unordered_map<std::string, size_t> in_flight_cids;   ///< key -> count in in_flight.
+  std::deque<event_ptr> tail;                               ///< Recent persistent events.
+
+  std::unordered_map<uint64_t, subscriber> subscribers;
+
+  caf::actor_clock::time_point last_activity;
+  bool idle_check_scheduled = false;
+  std::chrono::milliseconds resync_backoff{100};
+  std::vector<caf::response_promise> drain_waiting;
+
+  static inline const char* name = "parley.room";
+
+  bool is_member(const std::string& user) const { return members.count(user) > 0; }
+  bool idle() const { return subscribers.empty() && in_flight.empty(); }
+
+  static std::string cid_key(const std::string& sender, const std::string& cid) {
+    std::string k;
+    k.reserve(sender.size() + cid.size() + 1);
+    k += sender;
+    k += '\0';
+    k += cid;
+    return k;
+  }
+
+  /// The next event timestamp: now, but never before the previous one.
+  int64_t next_ts() {
+    last_ts = std::max(last_ts, cfg.now_ms());
+    return last_ts;
+  }
+
+  void remember_cid(const std::string& key, stored_send s);
+  void append_tail(event_ptr ev);
+
+  /// Pushes an event to every subscriber except `skip_session` and `skip_user`'s sessions.
+  /// Subscribers that are replaying buffer it; one whose buffer overflows is closed (4009).
+  void broadcast(const event_ptr& ev, uint64_t skip_session = 0,
+                 const std::string& skip_user = {});
+};
+
+}  // namespace parley::actors

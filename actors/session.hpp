@@ -1,0 +1,47 @@
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "actors/client_link.hpp"
+#include "actors/messages.hpp"
+#include "actors/token_bucket.hpp"
+#include "actors/validation.hpp"
+
+namespace parley::actors {
+
+struct session_config {
+  request_limits limits;
+  int64_t max_rooms = 1'000;
+  int64_t max_requests_in_flight = 256;
+  double rate_per_s = 20;
+  double rate_burst = 40;
+  std::chrono::milliseconds request_timeout{10'000};
+};
+
+struct session_state {
+  std::string user;
+  link_ptr link;
+  session_config cfg;
+  caf::actor directory;
+  std::unordered_map<std::string, caf::actor> joined;  ///< room id -> room actor
+  int64_t in_flight = 0;
+  std::optional<token_bucket> bucket;
+  static inline const char* name = "parley.session";
+};
+
+using session_actor_ptr = caf::stateful_actor<session_state>*;
+
+/// One per authenticated connection. Takes the decoded requests of its connection
+/// (`inbound`), checks them (sizes, ids, rate, requests in flight), forwards them to the
+/// directory or the room, and answers through the link. Events reach the link from rooms
+/// directly. If a room it joined goes away, it closes the connection so the client resumes.
+/// Stopped (exit message) by the connection when the socket closes.
+caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr link,
+                            session_config cfg, caf::actor directory, caf::actor presence);
+
+}  // namespace parley::actors

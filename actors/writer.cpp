@@ -1,0 +1,102 @@
+#include "actors/writer.hpp"
+
+#include "actors/errors.hpp"
+
+namespace parley::actors {
+namespace {
+
+/// Commits everything queued as one transaction and tells each room how its part went.
+void flush(writer_actor_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.queue.empty())
+    return;
+  std::vector<storage::room_writes> batch;
+  std::vector<caf::actor> rooms;
+  std::vector<uint64_t> counts;
+  std::unordered_map<std::string, size_t> index;
+  for (auto& q : st.queue) {
+    auto [it, fresh] = index.try_emplace(q.room_id, batch.size());
+    if (fresh) {
+      batch.push_back(storage::room_writes{q.room_id, {}, {}});
+      rooms.push_back(q.room);
+      counts.push_back(0);
+    }
+    auto& rw = batch[it->second];
+    if (q.write.is_event)
+      rw.events.push_back(std::move(q.write.ev));
+    else
+      rw.reads.push_back(std::move(q.write.read));
+    ++counts[it->second];
+  }
+  auto n = static_cast<int64_t>(st.queue.size());
+  st.queue.clear();
+  auto outcomes = st.store->write(batch);
+  st.cfg.backlog->fetch_sub(n, std::memory_order_relaxed);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& out = outcomes[i];
+    if (out.code == storage::errc::ok) {
+      self->send(rooms[i], committed_atom::value, batch[i].room, counts[i]);
+      continue;
+    }
+    st.poisoned.insert(batch[i].room);
+    self->send(rooms[i], failed_atom::value, batch[i].room,
+               storage::error{out.code, out.message}, out.duplicates);
+  }
+}
+
+}  // namespace
+
+caf::behavior writer_actor(writer_actor_ptr self, std::shared_ptr<storage::store> store,
+                           writer_config cfg) {
+  self->state.store = std::move(store);
+  self->state.cfg = std::move(cfg);
+  return {
+    [=](append_atom, std::string& room_id, pending_write& w) {
+      auto& st = self->state;
+      if (st.poisoned.count(room_id)) {
+        st.cfg.backlog->fetch_sub(1, std::memory_order_relaxed);
+        return;
+      }
+      auto room = caf::actor_cast<caf::actor>(self->current_sender());
+      st.queue.push_back(queued_write{std::move(room), std::move(room_id), std::move(w)});
+      if (static_cast<int64_t>(st.queue.size()) >= st.cfg.max_batch) {
+        flush(self);
+      } else if (!st.flush_scheduled) {
+        st.flush_scheduled = true;
+        self->send(self, flush_atom::value);
+      }
+    },
+    [=](flush_atom) { flush(self); },
+    [=](resync_atom, const std::string& room_id, int64_t after) -> caf::result<resync_result> {
+      auto& st = self->state;
+      flush(self);
+      st.poisoned.erase(room_id);
+      auto rec = st.store->load_room(room_id);
+      if (!rec)
+        return make_error(rec.err());
+      if (!rec.value())
+        return make_error(error_code::not_found, "room vanished");
+      resync_result r;
+      r.head = rec.value()->head_seq;
+      if (r.head > after) {
+        auto missed = st.store->events_after(room_id, after, r.head - after);
+        if (!missed)
+          return make_error(missed.err());
+        r.missed = std::move(missed.value());
+      }
+      return r;
+    },
+    [=](create_atom, const storage::room_record& room) -> caf::result<void> {
+      if (auto err = self->state.store->create_room(room))
+        return make_error(err);
+      return caf::unit;
+    },
+    [=](drain_atom) -> caf::result<void> {
+      flush(self);
+      return caf::unit;
+    },
+  };
+}
+
+}  // namespace parley::actors

@@ -1,0 +1,92 @@
+#include "net/http_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "actors/validation.hpp"
+#include "net/ws_handshake.hpp"
+
+namespace parley::net {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int64_t dev_token_ttl_s = 24 * 3600;
+
+http_session::response json_response(http::status status, const http_session::request& req,
+                                     const json::value& body) {
+  http_session::response res{status, req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = json::serialize(body);
+  res.prepare_payload();
+  return res;
+}
+
+http_session::response not_found(const http_session::request& req) {
+  return error_response(http::status::not_found, req.version(), req.keep_alive(), "not_found",
+                        "no such route");
+}
+
+http_session::response dev_token(const http_session::request& req, server_context& ctx) {
+  if (!ctx.dev_tokens())
+    return error_response(http::status::not_found, req.version(), req.keep_alive(), "not_found",
+                          "dev tokens are disabled (auth.dev_tokens)");
+  auto bad = [&](const char* message) {
+    return error_response(http::status::bad_request, req.version(), req.keep_alive(),
+                          "bad_request", message);
+  };
+  json::error_code ec;
+  auto body = json::parse(req.body(), ec);
+  if (ec || !body.is_object())
+    return bad("body must be a JSON object {user, name?}");
+  auto& o = body.get_object();
+  auto user = o.if_contains("user");
+  if (!user || !user->is_string() || !actors::valid_user_id(user->get_string()))
+    return bad("'user' must be a string of 1-128 bytes");
+  std::string name;
+  if (auto n = o.if_contains("name"); n && n->is_string())
+    name = std::string{n->get_string()};
+  auto token = mint_token(ctx.verifier().config(), user->get_string(), name, unix_seconds(),
+                          dev_token_ttl_s);
+  return json_response(http::status::ok, req, json::object{{"token", token}});
+}
+
+}  // namespace
+
+http_session::response error_response(http::status status, unsigned version, bool keep_alive,
+                                      const std::string& code, const std::string& message) {
+  http_session::response res{status, version};
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(keep_alive);
+  json::object err{{"code", code}, {"message", message}};
+  res.body() = json::serialize(json::object{{"error", std::move(err)}});
+  res.prepare_payload();
+  return res;
+}
+
+http_session::response route(const http_session::request& req, server_context& ctx) {
+  auto path = handshake::path_of(req.target());
+  auto method = req.method();
+  if (path == "/healthz" && method == http::verb::get)
+    return json_response(http::status::ok, req, json::object{{"status", "ok"}});
+  if (path == "/readyz" && method == http::verb::get) {
+    bool ready = ctx.ready();
+    return json_response(ready ? http::status::ok : http::status::service_unavailable, req,
+                         json::object{{"status", ready ? "ready" : "unavailable"}});
+  }
+  if (path == "/api/dev/token") {
+    if (method != http::verb::post)
+      return error_response(http::status::method_not_allowed, req.version(), req.keep_alive(),
+                            "bad_request", "use POST");
+    return dev_token(req, ctx);
+  }
+  if (path == "/ws")
+    return error_response(http::status::bad_request, req.version(), req.keep_alive(),
+                          "bad_request", "WebSocket upgrade expected");
+  return not_found(req);
+}
+
+}  // namespace parley::net

@@ -1,0 +1,181 @@
+#include "net/jwt.hpp"
+
+#include <boost/json.hpp>
+#include <jwt.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace parley::net {
+namespace json = boost::json;
+
+namespace {
+
+struct jwt_deleter {
+  void operator()(jwt_t* j) const { jwt_free(j); }
+};
+using jwt_handle = std::unique_ptr<jwt_t, jwt_deleter>;
+
+/// base64url without padding -> bytes; false on a character outside the alphabet.
+bool base64url_decode(std::string_view in, std::string& out) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+  };
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v = value(c);
+    if (v < 0)
+      return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return true;
+}
+
+/// The `alg` of the token's header, read by us, so libjwt never decides the algorithm.
+std::string header_alg(std::string_view token) {
+  auto dot = token.find('.');
+  if (dot == std::string_view::npos)
+    return {};
+  std::string header;
+  if (!base64url_decode(token.substr(0, dot), header))
+    return {};
+  json::error_code ec;
+  auto v = json::parse(header, ec);
+  if (ec || !v.is_object())
+    return {};
+  auto alg = v.get_object().if_contains("alg");
+  return alg && alg->is_string() ? std::string{alg->get_string()} : std::string{};
+}
+
+jwt_alg_t libjwt_alg(const std::string& alg) {
+  if (alg == "HS256")
+    return JWT_ALG_HS256;
+  return JWT_ALG_INVAL;
+}
+
+/// A NumericDate claim: integer seconds (fractions are truncated).
+bool numeric_claim(const json::object& claims, const char* key, int64_t& out) {
+  auto v = claims.if_contains(key);
+  if (!v)
+    return false;
+  if (v->is_int64())
+    out = v->get_int64();
+  else if (v->is_uint64())
+    out = static_cast<int64_t>(v->get_uint64());
+  else if (v->is_double())
+    out = static_cast<int64_t>(v->get_double());
+  else
+    return false;
+  return true;
+}
+
+bool audience_matches(const json::value* aud, const std::string& want) {
+  if (!aud)
+    return false;
+  if (aud->is_string())
+    return aud->get_string() == want;
+  if (aud->is_array())
+    for (auto& a : aud->get_array())
+      if (a.is_string() && a.get_string() == want)
+        return true;
+  return false;
+}
+
+}  // namespace
+
+std::variant<token_claims, std::string> jwt_verifier::verify(std::string_view token,
+                                                             int64_t now) const {
+  if (token.empty() || token.size() > 8192)
+    return std::string{"missing or oversized token"};
+  if (header_alg(token) != cfg_.alg)
+    return std::string{"token algorithm is not " + cfg_.alg};
+  std::string text{token};
+  jwt_t* raw = nullptr;
+  auto* key = reinterpret_cast<const unsigned char*>(cfg_.secret.data());
+  if (jwt_decode(&raw, text.c_str(), key, static_cast<int>(cfg_.secret.size())) != 0 || !raw)
+    return std::string{"invalid token signature"};
+  jwt_handle jwt{raw};
+  if (jwt_get_alg(jwt.get()) != libjwt_alg(cfg_.alg))
+    return std::string{"token algorithm is not " + cfg_.alg};
+
+  char* grants = jwt_get_grants_json(jwt.get(), nullptr);
+  if (!grants)
+    return std::string{"token has no claims"};
+  json::error_code ec;
+  auto parsed = json::parse(grants, ec);
+  std::free(grants);
+  if (ec || !parsed.is_object())
+    return std::string{"token claims are not an object"};
+  auto& claims = parsed.get_object();
+
+  token_claims out;
+  auto sub = claims.if_contains("sub");
+  if (!sub || !sub->is_string() || sub->get_string().empty() || sub->get_string().size() > 128)
+    return std::string{"token needs a 'sub' of 1-128 bytes"};
+  out.sub = std::string{sub->get_string()};
+  if (auto name = claims.if_contains("name"); name && name->is_string())
+    out.name = std::string{name->get_string()};
+
+  int64_t exp = 0;
+  bool has_exp = numeric_claim(claims, "exp", exp);
+  if (!has_exp && (claims.contains("exp") || cfg_.require_exp))
+    return std::string{"token needs a numeric 'exp'"};
+  if (has_exp) {
+    if (now > exp + cfg_.skew_s)
+      return std::string{"token expired"};
+    out.exp = exp;
+  }
+  int64_t nbf = 0;
+  if (numeric_claim(claims, "nbf", nbf) && now + cfg_.skew_s < nbf)
+    return std::string{"token not valid yet"};
+  if (!cfg_.audience.empty() && !audience_matches(claims.if_contains("aud"), cfg_.audience))
+    return std::string{"token audience mismatch"};
+  if (!cfg_.issuer.empty()) {
+    auto iss = claims.if_contains("iss");
+    if (!iss || !iss->is_string() || iss->get_string() != cfg_.issuer)
+      return std::string{"token issuer mismatch"};
+  }
+  return out;
+}
+
+std::string mint_token(const jwt_config& cfg, std::string_view sub, std::string_view name,
+                       int64_t now, int64_t ttl) {
+  jwt_t* raw = nullptr;
+  if (jwt_new(&raw) != 0 || !raw)
+    return {};
+  jwt_handle jwt{raw};
+  json::object claims;
+  claims["sub"] = sub;
+  if (!name.empty())
+    claims["name"] = name;
+  claims["iat"] = now;
+  claims["exp"] = now + ttl;
+  if (!cfg.audience.empty())
+    claims["aud"] = cfg.audience;
+  if (!cfg.issuer.empty())
+    claims["iss"] = cfg.issuer;
+  auto text = json::serialize(claims);
+  auto* key = reinterpret_cast<const unsigned char*>(cfg.secret.data());
+  if (jwt_add_grants_json(jwt.get(), text.c_str()) != 0 ||
+      jwt_set_alg(jwt.get(), libjwt_alg(cfg.alg), key, static_cast<int>(cfg.secret.size())) != 0)
+    return {};
+  char* encoded = jwt_encode_str(jwt.get());
+  if (!encoded)
+    return {};
+  std::string out{encoded};
+  std::free(encoded);
+  return out;
+}
+
+}  // namespace parley::net

@@ -1,0 +1,449 @@
+#include "net/ws_connection.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <caf/send.hpp>
+
+#include <cstdio>
+
+#include "actors/messages.hpp"
+#include "actors/protocol.hpp"
+#include "net/codec.hpp"
+
+namespace parley::net {
+namespace {
+
+using clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+/// Frames per gather write: bounds the iovec array; the rest goes in the next write.
+constexpr size_t max_frames_per_write = 256;
+/// How long a closing connection waits for the peer before dropping the socket.
+constexpr auto close_linger = 3s;
+
+std::string session_name(const caf::actor& a) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "s-%llx", static_cast<unsigned long long>(a.id()));
+  return buf;
+}
+
+}  // namespace
+
+ws_connection::ws_connection(tcp::socket socket, std::shared_ptr<server_context> ctx,
+                             actors::encoding enc)
+  : socket_(std::move(socket)),
+    ctx_(std::move(ctx)),
+    enc_(enc),
+    parser_(static_cast<size_t>(ctx_->settings().max_frame)),
+    timer_(socket_.get_executor()) {}
+
+ws_connection::~ws_connection() = default;
+
+const std::string& ws_connection::out_frame::payload(actors::encoding enc) const {
+  return shared ? shared->encoded(enc, &encode_event) : owned;
+}
+
+void ws_connection::start(std::optional<token_claims> claims, std::string leftover) {
+  boost::system::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  ctx_->add(shared_from_this());
+  auth_deadline_ = clock::now() + std::chrono::milliseconds{ctx_->settings().auth_deadline_ms};
+  if (claims)
+    authenticated(*claims, {});
+  arm_timer();
+  if (!leftover.empty()) {
+    std::vector<ws_message> msgs;
+    auto st = parser_.feed(leftover, msgs);
+    for (auto& m : msgs)
+      on_message(m);
+    if (st == ws_frame_parser::status::too_big)
+      start_close(1009, "frame too large");
+    else if (st == ws_frame_parser::status::protocol_error)
+      start_close(1002, "protocol error");
+  }
+  do_read();
+}
+
+// -- client_link ------------------------------------------------------------------------------
+
+void ws_connection::push(outbound item) {
+  std::lock_guard lock{mu_};
+  if (link_closed_)
+    return;
+  inbox_.push_back(std::move(item));
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_flush(); });
+  }
+}
+
+void ws_connection::deliver(actors::event_ptr ev) {
+  push(std::move(ev));
+}
+
+void ws_connection::send_reply(actors::reply r) {
+  push(std::move(r));
+}
+
+void ws_connection::close(actors::close_code code, std::string reason) {
+  {
+    std::lock_guard lock{mu_};
+    if (link_closed_)
+      return;
+  }
+  asio::post(socket_.get_executor(), [self = shared_from_this(), code, reason] {
+    self->start_close(static_cast<uint16_t>(code), reason);
+  });
+}
+
+// -- output (strand) --------------------------------------------------------------------------
+
+void ws_connection::on_flush() {
+  std::vector<outbound> items;
+  {
+    std::lock_guard lock{mu_};
+    items.swap(inbox_);
+    flush_posted_ = false;
+  }
+  for (auto& item : items) {
+    if (phase_ == phase::closing || phase_ == phase::closed)
+      break;
+    enqueue(item);
+  }
+  do_write();
+}
+
+void ws_connection::enqueue(outbound& item) {
+  out_frame f;
+  ws_opcode op = enc_ == actors::encoding::msgpack ? ws_opcode::binary : ws_opcode::text;
+  if (auto ev = std::get_if<actors::event_ptr>(&item)) {
+    f.shared = std::move(*ev);
+  } else if (auto r = std::get_if<actors::reply>(&item)) {
+    f.owned = encode_reply(*r, enc_);
+  } else {
+    auto& c = std::get<control_frame>(item);
+    op = c.op;
+    f.owned = std::move(c.payload);
+    f.is_close = c.op == ws_opcode::close;
+  }
+  auto size = f.payload(enc_).size();
+  f.header_size = static_cast<uint8_t>(write_frame_header(f.header, op, size));
+  queued_bytes_ += f.header_size + size;
+  bool is_close = f.is_close;
+  queue_.push_back(std::move(f));
+  if (static_cast<int64_t>(queued_bytes_) > ctx_->settings().max_output_bytes && !is_close) {
+    // A slow reader: cut it instead of letting its backlog grow or slowing the room.
+    start_close(static_cast<uint16_t>(actors::close_code::slow_consumer), "slow consumer");
+  }
+}
+
+void ws_connection::do_write() {
+  if (writing_ || queue_.empty() || phase_ == phase::closed)
+    return;
+  gather_.clear();
+  size_t n = std::min(queue_.size(), max_frames_per_write);
+  for (size_t i = 0; i < n; ++i) {
+    auto& f = queue_[i];
+    const auto& p = f.payload(enc_);
+    gather_.emplace_back(f.header, f.header_size);
+    if (!p.empty())
+      gather_.emplace_back(p.data(), p.size());
+  }
+  frames_in_write_ = n;
+  writing_ = true;
+  asio::async_write(socket_, gather_,
+                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                      self->on_write(ec);
+                    });
+}
+
+void ws_connection::on_write(boost::system::error_code ec) {
+  writing_ = false;
+  bool wrote_close = false;
+  for (size_t i = 0; i < frames_in_write_ && !queue_.empty(); ++i) {
+    auto& f = queue_.front();
+    queued_bytes_ -= f.header_size + f.payload(enc_).size();
+    wrote_close |= f.is_close;
+    queue_.pop_front();
+  }
+  frames_in_write_ = 0;
+  if (ec) {
+    teardown();
+    return;
+  }
+  if (wrote_close) {
+    after_close_frame_written();
+    return;
+  }
+  do_write();
+}
+
+void ws_connection::reply_now(actors::request_id id, actors::reply_body body) {
+  actors::reply r{std::move(id), std::move(body)};
+  outbound item{std::move(r)};
+  enqueue(item);
+  do_write();
+}
+
+// -- input (strand) ---------------------------------------------------------------------------
+
+void ws_connection::do_read() {
+  if (phase_ == phase::closed)
+    return;
+  // Wait for readability, then read into a per-thread buffer: an idle connection holds no
+  // read buffer at all.
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->on_readable(ec);
+                     });
+}
+
+void ws_connection::on_readable(boost::system::error_code ec) {
+  if (ec || phase_ == phase::closed) {
+    teardown();
+    return;
+  }
+  thread_local std::vector<uint8_t> buf(64 * 1024);
+  size_t n = socket_.read_some(asio::buffer(buf), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    do_read();
+    return;
+  }
+  if (ec) {  // EOF or reset
+    teardown();
+    return;
+  }
+  if (phase_ == phase::closing && close_written_) {
+    do_read();  // draining until the peer closes
+    return;
+  }
+  std::vector<ws_message> msgs;
+  auto st = parser_.feed(buf.data(), n, msgs);
+  for (auto& m : msgs) {
+    if (phase_ == phase::closed)
+      return;
+    on_message(m);
+  }
+  if (st == ws_frame_parser::status::too_big)
+    start_close(1009, "frame too large");
+  else if (st == ws_frame_parser::status::protocol_error)
+    start_close(1002, "protocol error");
+  parser_.shrink();
+  do_read();
+}
+
+void ws_connection::on_message(ws_message& m) {
+  switch (m.op) {
+    case ws_opcode::ping: {
+      outbound pong_frame{control_frame{ws_opcode::pong, std::move(m.payload)}};
+      enqueue(pong_frame);
+      do_write();
+      return;
+    }
+    case ws_opcode::pong:
+      unanswered_pings_ = 0;
+      return;
+    case ws_opcode::close:
+      if (phase_ == phase::closing) {
+        // The answer to our close: the handshake is complete once our frame is out.
+        if (close_written_)
+          teardown();
+        return;
+      }
+      start_close(close_code_of(m.payload) == 1005 ? 1000 : close_code_of(m.payload), "");
+      return;
+    default:
+      break;
+  }
+  if (phase_ != phase::open && phase_ != phase::awaiting_auth)
+    return;
+  unanswered_pings_ = 0;  // any traffic shows the peer is alive
+  bool binary = m.op == ws_opcode::binary;
+  if (binary != (enc_ == actors::encoding::msgpack)) {
+    bad_frame({}, binary ? "binary frame on a JSON connection"
+                         : "text frame on a MessagePack connection");
+    return;
+  }
+  auto decoded = decode_frame(m.payload, enc_);
+  if (auto err = std::get_if<decode_error>(&decoded)) {
+    bad_frame(err->id, std::move(err->message));
+    return;
+  }
+  on_request(std::get<actors::inbound>(decoded));
+}
+
+void ws_connection::on_request(actors::inbound& in) {
+  if (auto auth = std::get_if<actors::auth_req>(&in.req)) {
+    on_auth(in.id, auth->token);
+    return;
+  }
+  if (phase_ == phase::awaiting_auth) {
+    reply_now(in.id, actors::error_info{actors::error_code::unauthorized,
+                                        "authenticate first: send auth with a token"});
+    return;
+  }
+  if (std::holds_alternative<actors::ping_req>(in.req)) {
+    reply_now(in.id, actors::pong{});
+    return;
+  }
+  caf::anon_send(session_, std::move(in));
+}
+
+void ws_connection::on_auth(const actors::request_id& id, const std::string& token) {
+  auto result = ctx_->verifier().verify(token, unix_seconds());
+  if (auto why = std::get_if<std::string>(&result)) {
+    reply_now(id, actors::error_info{actors::error_code::unauthorized, *why});
+    if (phase_ == phase::awaiting_auth)
+      start_close(static_cast<uint16_t>(actors::close_code::unauthorized), "unauthorized");
+    return;
+  }
+  auto& claims = std::get<token_claims>(result);
+  if (phase_ == phase::awaiting_auth) {
+    authenticated(claims, id);
+    return;
+  }
+  // A refresh: same user, later expiry.
+  if (claims.sub != user_) {
+    reply_now(id, actors::error_info{actors::error_code::unauthorized,
+                                     "a refreshed token must be for the same user"});
+    return;
+  }
+  token_exp_ = claims.exp;
+  arm_timer();
+  reply_now(id, actors::ok_empty{});
+}
+
+void ws_connection::authenticated(const token_claims& claims, const actors::request_id& id) {
+  phase_ = phase::open;
+  user_ = claims.sub;
+  token_exp_ = claims.exp;
+  session_ = ctx_->broker().spawn_session(user_, shared_from_this());
+  auto& s = ctx_->settings();
+  actors::hello h{session_name(session_), user_, s.node,  s.heartbeat_ms, s.max_frame,
+                  s.max_body,             s.max_rooms_per_connection,    s.rate_per_s,
+                  s.rate_burst,           unix_millis()};
+  reply_now(id, std::move(h));
+  arm_timer();
+}
+
+void ws_connection::bad_frame(const actors::request_id& id, std::string message) {
+  reply_now(id, actors::error_info{actors::error_code::bad_request, std::move(message)});
+  auto now = clock::now();
+  auto window = std::chrono::milliseconds{ctx_->settings().bad_frames_window_ms};
+  while (!bad_frames_.empty() && now - bad_frames_.front() > window)
+    bad_frames_.pop_front();
+  bad_frames_.push_back(now);
+  if (static_cast<int64_t>(bad_frames_.size()) >= ctx_->settings().bad_frames_limit)
+    start_close(static_cast<uint16_t>(actors::close_code::policy), "too many bad frames");
+}
+
+// -- closing (strand) -------------------------------------------------------------------------
+
+void ws_connection::start_close(uint16_t code, std::string_view reason) {
+  if (phase_ == phase::closing || phase_ == phase::closed)
+    return;
+  phase_ = phase::closing;
+  {
+    std::lock_guard lock{mu_};
+    link_closed_ = true;
+    inbox_.clear();
+  }
+  if (code == static_cast<uint16_t>(actors::close_code::slow_consumer)) {
+    // Drop what the slow reader has not started to receive; keep the frames in the write.
+    while (queue_.size() > frames_in_write_) {
+      queued_bytes_ -= queue_.back().header_size + queue_.back().payload(enc_).size();
+      queue_.pop_back();
+    }
+  }
+  outbound frame{control_frame{ws_opcode::close, close_payload(code, reason)}};
+  enqueue(frame);
+  close_queued_ = true;
+  // Bound the whole closing handshake, also for a peer that stopped reading.
+  timer_.expires_after(close_linger);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec)
+      self->teardown();
+  });
+  do_write();
+}
+
+void ws_connection::after_close_frame_written() {
+  close_written_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  // Keep reading until the peer closes too (or the linger timer fires): closing a socket
+  // with unread input would reset it and could destroy the close frame in flight.
+}
+
+void ws_connection::teardown() {
+  if (phase_ == phase::closed)
+    return;
+  phase_ = phase::closed;
+  {
+    std::lock_guard lock{mu_};
+    link_closed_ = true;
+    inbox_.clear();
+  }
+  boost::system::error_code ec;
+  timer_.cancel();
+  socket_.close(ec);
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (session_)
+    caf::anon_send_exit(session_, caf::exit_reason::user_shutdown);
+  session_ = nullptr;
+  ctx_->remove(this);
+}
+
+// -- timers (strand) --------------------------------------------------------------------------
+
+void ws_connection::arm_timer() {
+  if (phase_ == phase::closing || phase_ == phase::closed)
+    return;
+  auto now = clock::now();
+  auto next = now + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
+  if (phase_ == phase::awaiting_auth)
+    next = std::min(next, auth_deadline_);
+  if (token_exp_ > 0) {
+    auto left = std::chrono::seconds{token_exp_ + ctx_->verifier().config().skew_s -
+                                     unix_seconds()};
+    next = std::min(next, now + std::max(left, std::chrono::seconds{0}) + 10ms);
+  }
+  timer_.expires_at(next);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec)
+      self->on_timer();
+  });
+}
+
+void ws_connection::on_timer() {
+  if (phase_ == phase::closing || phase_ == phase::closed)
+    return;
+  auto unauthorized = static_cast<uint16_t>(actors::close_code::unauthorized);
+  if (phase_ == phase::awaiting_auth && clock::now() >= auth_deadline_) {
+    reply_now({}, actors::error_info{actors::error_code::unauthorized,
+                                     "no auth within the deadline"});
+    start_close(unauthorized, "authentication timeout");
+    return;
+  }
+  if (phase_ == phase::open && token_exp_ > 0 &&
+      unix_seconds() > token_exp_ + ctx_->verifier().config().skew_s) {
+    reply_now({}, actors::error_info{actors::error_code::token_expired,
+                                     "token expired; reconnect with a new one"});
+    start_close(unauthorized, "token expired");
+    return;
+  }
+  if (unanswered_pings_ >= 2) {
+    teardown();  // the peer is gone: no point in a closing handshake
+    return;
+  }
+  ++unanswered_pings_;
+  outbound ping{control_frame{ws_opcode::ping, {}}};
+  enqueue(ping);
+  do_write();
+  arm_timer();
+}
+
+}  // namespace parley::net

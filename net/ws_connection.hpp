@@ -1,0 +1,123 @@
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <caf/actor.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "actors/client_link.hpp"
+#include "net/jwt.hpp"
+#include "net/server_context.hpp"
+#include "net/ws_frame.hpp"
+
+namespace parley::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+/// One WebSocket connection after the upgrade: reads and parses frames, decodes requests
+/// (on the I/O thread), answers `auth` and `ping` itself, hands the rest to its session
+/// actor, and writes what actors push at it (the `client_link` side) — all queued frames in
+/// one gather write. Owns the heartbeat, the auth deadline, token expiry, the bad-frame
+/// limit and the output limit (slow consumers are closed with 4009, never waited for).
+///
+/// Threads: everything but the client_link calls runs on the connection's strand. The
+/// client_link calls come from actor threads: they append to a small locked inbox and post
+/// one flush to the strand when the inbox was empty.
+class ws_connection : public actors::client_link,
+                      public std::enable_shared_from_this<ws_connection> {
+public:
+  ws_connection(tcp::socket socket, std::shared_ptr<server_context> ctx, actors::encoding enc);
+  ~ws_connection() override;
+
+  /// Starts the connection. `claims`: already authenticated at the upgrade (header or
+  /// query token); otherwise the first frame must be `auth`. `leftover`: bytes the HTTP
+  /// parser read past the upgrade request.
+  void start(std::optional<token_claims> claims, std::string leftover);
+
+  // -- client_link (any thread) -----------------------------------------------------------
+  void deliver(actors::event_ptr ev) override;
+  void send_reply(actors::reply r) override;
+  void close(actors::close_code code, std::string reason) override;
+
+private:
+  enum class phase { awaiting_auth, open, closing, closed };
+
+  struct control_frame {
+    ws_opcode op;
+    std::string payload;
+  };
+  using outbound = std::variant<actors::event_ptr, actors::reply, control_frame>;
+
+  /// A frame ready to write: its header, and its payload (shared or owned).
+  struct out_frame {
+    uint8_t header[10];
+    uint8_t header_size = 0;
+    actors::event_ptr shared;
+    std::string owned;
+    bool is_close = false;
+    const std::string& payload(actors::encoding enc) const;
+  };
+
+  void push(outbound item);
+
+  // -- strand ------------------------------------------------------------------------------
+  void on_flush();
+  void enqueue(outbound& item);
+  void do_write();
+  void on_write(boost::system::error_code ec);
+  void do_read();
+  void on_readable(boost::system::error_code ec);
+  void on_message(ws_message& m);
+  void on_request(actors::inbound& in);
+  void on_auth(const actors::request_id& id, const std::string& token);
+  void authenticated(const token_claims& claims, const actors::request_id& id);
+  void bad_frame(const actors::request_id& id, std::string message);
+  void reply_now(actors::request_id id, actors::reply_body body);
+  void start_close(uint16_t code, std::string_view reason);
+  void after_close_frame_written();
+  void arm_timer();
+  void on_timer();
+  void teardown();
+
+  tcp::socket socket_;
+  std::shared_ptr<server_context> ctx_;
+  actors::encoding enc_;
+  ws_frame_parser parser_;
+  asio::steady_timer timer_;
+
+  phase phase_ = phase::awaiting_auth;
+  caf::actor session_;
+  std::string user_;
+  int64_t token_exp_ = 0;
+  std::chrono::steady_clock::time_point auth_deadline_;
+  int unanswered_pings_ = 0;
+  std::deque<std::chrono::steady_clock::time_point> bad_frames_;
+
+  // Inbox from actor threads (guarded by mu_).
+  std::mutex mu_;
+  std::vector<outbound> inbox_;
+  bool flush_posted_ = false;
+  bool link_closed_ = false;
+
+  // Write state (strand only).
+  std::deque<out_frame> queue_;
+  size_t queued_bytes_ = 0;
+  size_t frames_in_write_ = 0;
+  bool writing_ = false;
+  bool close_queued_ = false;
+  bool close_written_ = false;
+  std::vector<asio::const_buffer> gather_;
+};
+
+}  // namespace parley::net

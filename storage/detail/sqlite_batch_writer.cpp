@@ -1,0 +1,172 @@
+#include "storage/detail/sqlite_batch_writer.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "storage/detail/sqlite_error.hpp"
+#include "storage/detail/sqlite_queries.hpp"
+
+namespace parley::storage::detail {
+
+std::vector<room_write_outcome> sqlite_batch_writer::write(std::span<const room_writes> batch) {
+  std::vector<room_write_outcome> out;
+  auto fail_all = [&](const error& err) {
+    for (auto& o : out)
+      o = room_write_outcome{err.code, err.message, {}};
+  };
+  try {
+    out.resize(batch.size());
+    if (batch.empty())
+      return out;
+    if (auto err = conn_.begin_write()) {
+      fail_all(err);
+      return out;
+    }
+    rollback_guard guard{conn_};
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (auto err = write_room(batch[i], out[i])) {
+        // Not one room's conflict but the transaction's failure: nothing is written.
+        if (err.code != errc::internal)
+          err.code = errc::unavailable;
+        fail_all(err);
+        return out;
+      }
+    }
+    if (auto err = conn_.commit("sqlite: write: COMMIT")) {
+      fail_all(err);
+      return out;
+    }
+    guard.dismiss();
+    return out;
+  } catch (const std::exception& e) {
+    conn_.rollback();
+    fail_all(error{errc::internal, std::string{"sqlite: write: "} + e.what()});
+  } catch (...) {
+    conn_.rollback();
+    fail_all(error{errc::internal, "sqlite: write: unknown exception"});
+  }
+  return out;
+}
+
+status sqlite_batch_writer::write_room(const room_writes& w, room_write_outcome& out) {
+  // The caller's promises, checked before any SQL: a broken batch is a bug upstream.
+  for (size_t i = 0; i < w.events.size(); ++i) {
+    const auto& e = w.events[i];
+    if (e.seq != w.events.front().seq + static_cast<int64_t>(i)) {
+      out = {errc::internal, "room " + w.room + ": events are not contiguous", {}};
+      return {};
+    }
+    if (!e.room.empty() && e.room != w.room) {
+      out = {errc::internal, "room " + w.room + ": event of room " + e.room + " in batch", {}};
+      return {};
+    }
+  }
+  if (auto err = sql::run(conn_, sql::savepoint, "sqlite: write: SAVEPOINT"))
+    return err;
+  room_result r;
+  if (auto err = apply_room(w, r))
+    return err;
+  if (r.code == errc::ok)
+    return sql::run(conn_, sql::release, "sqlite: write: RELEASE");
+  if (auto err = sql::run(conn_, sql::rollback_to, "sqlite: write: ROLLBACK TO"))
+    return err;
+  if (auto err = sql::run(conn_, sql::release, "sqlite: write: RELEASE"))
+    return err;
+  out.code = r.code;
+  out.message = std::move(r.message);
+  if (r.duplicate_cid)
+    return find_duplicates(w, out.duplicates);
+  return {};
+}
+
+status sqlite_batch_writer::apply_room(const room_writes& w, room_result& r) {
+  auto conflict = [&](std::string message, bool duplicate_cid = false) {
+    r = room_result{errc::conflict, std::move(message), duplicate_cid};
+    return status{};
+  };
+  int64_t head = 0;
+  {
+    auto st = sql::prepare(conn_, sql::room_head);
+    if (!st)
+      return st.err();
+    st->bind(1, w.room);
+    auto rc = st->step();
+    if (rc == SQLITE_DONE) {
+      r = room_result{errc::not_found, "room " + w.room + " does not exist", false};
+      return {};
+    }
+    if (rc != SQLITE_ROW)
+      return conn_.fail(rc, "sqlite: write: head of " + w.room);
+    head = st->int64(0);
+  }
+  if (!w.events.empty() && w.events.front().seq != head + 1)
+    return conflict("room " + w.room + ": head is " + std::to_string(head) + ", first seq is "
+                    + std::to_string(w.events.front().seq));
+  for (const auto& e : w.events) {
+    auto st = sql::prepare(conn_, sql::insert_event);
+    if (!st)
+      return st.err();
+    st->bind(1, w.room).bind(2, e.seq).bind(3, to_string(e.kind)).bind(4, e.sender);
+    if (e.cid.empty())
+      st->bind_null(5);  // NULLs never collide in the (room, sender, cid) index
+    else
+      st->bind(5, e.cid);
+    st->bind(6, e.body).bind(7, e.subtype).bind(8, e.target).bind(9, e.meta).bind(10, e.ts);
+    auto rc = st->step();
+    // The key (room_id, seq) reports SQLITE_CONSTRAINT_PRIMARYKEY; the only unique index
+    // besides it is (room_id, sender, cid).
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+      return conflict("room " + w.room + ": cid " + e.cid + " of " + e.sender + " is stored",
+                      true);
+    if (sqlite_errc(rc) == errc::conflict)
+      return conflict("room " + w.room + ": seq " + std::to_string(e.seq) + " is taken");
+    if (rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: write: event of " + w.room);
+  }
+  auto new_head = w.events.empty() ? head : w.events.back().seq;
+  if (!w.events.empty()) {
+    auto st = sql::prepare(conn_, sql::set_head);
+    if (!st)
+      return st.err();
+    st->bind(1, w.room).bind(2, new_head);
+    if (auto rc = st->step(); rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: write: head of " + w.room);
+  }
+  for (const auto& m : w.reads) {  // members only: the UPDATE matches no row for others
+    auto st = sql::prepare(conn_, sql::mark_read);
+    if (!st)
+      return st.err();
+    st->bind(1, w.room).bind(2, m.user).bind(3, m.seq).bind(4, new_head);
+    if (auto rc = st->step(); rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: write: read marker of " + w.room);
+  }
+  return {};
+}
+
+status sqlite_batch_writer::find_duplicates(const room_writes& w, std::vector<event>& out) {
+  // Called after the rollback to the savepoint: what it finds was stored before this batch.
+  for (const auto& e : w.events) {
+    if (e.cid.empty())
+      continue;
+    auto st = sql::prepare(conn_, sql::find_message);
+    if (!st)
+      return st.err();
+    st->bind(1, w.room).bind(2, e.sender).bind(3, e.cid);
+    auto rc = st->step();
+    if (rc == SQLITE_DONE)
+      continue;  // e.g. the batch itself repeated a cid
+    if (rc != SQLITE_ROW)
+      return conn_.fail(rc, "sqlite: write: duplicates of " + w.room);
+    event original;
+    if (!sql::read_event(*st, original))
+      return error{errc::internal, "sqlite: unknown event kind in room " + w.room};
+    if (std::none_of(out.begin(), out.end(),
+                     [&](const event& x) { return x.seq == original.seq; }))
+      out.push_back(std::move(original));
+  }
+  return {};
+}
+
+}  // namespace parley::storage::detail

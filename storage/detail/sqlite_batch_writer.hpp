@@ -1,0 +1,38 @@
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "storage/detail/sqlite_connection.hpp"
+#include "storage/types.hpp"
+
+namespace parley::storage::detail {
+
+/// The group commit of the SQLite store (store::write): one transaction and one fsync for
+/// the whole batch, each room's writes in a savepoint so that one room's conflict costs the
+/// other rooms nothing.
+class sqlite_batch_writer {
+public:
+  explicit sqlite_batch_writer(sqlite_connection& conn) : conn_(conn) {}
+
+  /// See store::write. Never throws.
+  std::vector<room_write_outcome> write(std::span<const room_writes> batch);
+
+private:
+  /// What one room's writes came to inside the batch transaction.
+  struct room_result {
+    errc code = errc::ok;
+    std::string message;
+    bool duplicate_cid = false;
+  };
+
+  /// An error here is the transaction's, not the room's: the whole batch fails.
+  status write_room(const room_writes& w, room_write_outcome& out);
+  status apply_room(const room_writes& w, room_result& r);
+  status find_duplicates(const room_writes& w, std::vector<event>& out);
+
+  sqlite_connection& conn_;
+};
+
+}  // namespace parley::storage::detail

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include "storage/detail/sqlite_connection.hpp"
+#include "storage/types.hpp"
+
+/// The SQL of the SQLite store, in one place: each statement has an id under which its
+/// connection caches it, prepared on first use.
+namespace parley::storage::detail::sql {
+
+enum id : size_t {
+  savepoint,
+  release,
+  rollback_to,
+  ping,
+  version_table,
+  max_version,
+  has_version,
+  record_version,
+  insert_room,
+  insert_user,
+  insert_member,
+  select_room,
+  select_members,
+  room_head,
+  insert_event,
+  set_head,
+  mark_read,
+  find_message,
+  events_asc,
+  events_desc,
+  msgs_asc,
+  msgs_desc,
+  msg_changes,
+  count,
+};
+
+// The event selects share one shape: ?1 room, seq in (?2, ?3), at most ?4 rows (-1: all),
+// and the column order read_event() expects.
+inline constexpr const char* text[count] = {
+  "SAVEPOINT room_write",
+  "RELEASE room_write",
+  "ROLLBACK TO room_write",
+  "SELECT 1",
+  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+  "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+  "SELECT 1 FROM schema_version WHERE version = ?1",
+  "INSERT INTO schema_version (version, name, applied_at) VALUES (?1, ?2, ?3)",
+  "INSERT INTO rooms (id, title, created_by, created_at) VALUES (?1, ?2, ?3, ?4)",
+  "INSERT OR IGNORE INTO users (id) VALUES (?1)",
+  "INSERT INTO members (room_id, user_id, role, read_seq, joined_at) VALUES (?1, ?2, ?3, 0, ?4)",
+  "SELECT title, created_by, created_at, head_seq FROM rooms WHERE id = ?1",
+  "SELECT user_id, role, read_seq, joined_at FROM members WHERE room_id = ?1 ORDER BY user_id",
+  "SELECT head_seq FROM rooms WHERE id = ?1",
+  "INSERT INTO events (room_id, seq, kind, sender, cid, body, subtype, target, meta, ts)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+  "UPDATE rooms SET head_seq = ?2 WHERE id = ?1",
+  // SQLite's two-argument max/min are scalar: forward only, never beyond the head.
+  "UPDATE members SET read_seq = max(read_seq, min(?3, ?4)) WHERE room_id = ?1 AND user_id = ?2",
+  "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
+  " WHERE room_id = ?1 AND sender = ?2 AND cid = ?3",
+  "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
+  " WHERE room_id = ?1 AND seq > ?2 AND seq < ?3 ORDER BY seq LIMIT ?4",
+  "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
+  " WHERE room_id = ?1 AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
+  "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
+  " WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2 AND seq < ?3 ORDER BY seq LIMIT ?4",
+  "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
+  " WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
+  // Changes to the messages with seq in [?2, ?3]: they come after their target, so the scan
+  // of the primary key starts at ?2 (and runs to the head: there is no index on target).
+  "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
+  " WHERE room_id = ?1 AND seq > ?2 AND kind IN ('edit', 'delete', 'react')"
+  " AND target BETWEEN ?2 AND ?3 ORDER BY seq LIMIT ?4",
+};
+
+inline constexpr int64_t min_seq = std::numeric_limits<int64_t>::min();
+inline constexpr int64_t max_seq = std::numeric_limits<int64_t>::max();
+
+/// The cached statement `q`.
+inline result<statement_use> prepare(sqlite_connection& conn, id q) {
+  return conn.statement(q, text[q]);
+}
+
+/// Runs a statement without parameters whose rows, if any, do not matter.
+status run(sqlite_connection& conn, id q, std::string_view what);
+
+/// Reads a row of the event selects; false on a kind this build does not know.
+bool read_event(const statement_use& s, event& e);
+
+}  // namespace parley::storage::detail::sql

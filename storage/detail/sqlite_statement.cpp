@@ -1,0 +1,78 @@
+#include "storage/detail/sqlite_statement.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace parley::storage::detail {
+
+sqlite_statement::~sqlite_statement() {
+  sqlite3_finalize(handle_);  // a no-op on nullptr
+}
+
+sqlite_statement::sqlite_statement(sqlite_statement&& other) noexcept
+  : handle_(std::exchange(other.handle_, nullptr)) {
+}
+
+sqlite_statement& sqlite_statement::operator=(sqlite_statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+statement_use::~statement_use() {
+  if (handle_ != nullptr) {
+    sqlite3_reset(handle_);
+    sqlite3_clear_bindings(handle_);
+  }
+}
+
+statement_use::statement_use(statement_use&& other) noexcept
+  : handle_(std::exchange(other.handle_, nullptr)), bind_rc_(other.bind_rc_) {
+}
+
+statement_use& statement_use::bind(int index, std::string_view text) {
+  // A default string_view has data() == nullptr, which SQLite would bind as NULL; the
+  // columns bound here are NOT NULL, so an empty text must stay an empty text.
+  const char* data = text.data() != nullptr ? text.data() : "";
+  auto rc = sqlite3_bind_text64(handle_, index, data, text.size(), SQLITE_TRANSIENT,
+                                SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK)
+    bind_rc_ = rc;
+  return *this;
+}
+
+statement_use& statement_use::bind(int index, int64_t value) {
+  auto rc = sqlite3_bind_int64(handle_, index, value);
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK)
+    bind_rc_ = rc;
+  return *this;
+}
+
+statement_use& statement_use::bind_null(int index) {
+  auto rc = sqlite3_bind_null(handle_, index);
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK)
+    bind_rc_ = rc;
+  return *this;
+}
+
+int statement_use::step() {
+  if (bind_rc_ != SQLITE_OK)
+    return bind_rc_;
+  return sqlite3_step(handle_);
+}
+
+std::string statement_use::text(int column) const {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(handle_, column));
+  if (p == nullptr)
+    return {};
+  return std::string(p, static_cast<size_t>(sqlite3_column_bytes(handle_, column)));
+}
+
+int64_t statement_use::int64(int column) const {
+  return sqlite3_column_int64(handle_, column);
+}
+
+}  // namespace parley::storage::detail

@@ -1,0 +1,160 @@
+#pragma once
+
+// The fixture and helpers of the store conformance suite (store_conformance.hpp).
+// Include after CAF's unit_test.hpp.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/store.hpp"
+
+namespace parley::storage::testing {
+
+/// Opens a new connection (store object) to the current test's own database and migrates
+/// it. The database is empty when the test starts; later calls reach the same database,
+/// which is how the cases test reopening and a second connection. Null on failure.
+using store_factory = std::function<std::unique_ptr<store>()>;
+
+inline std::string show(const event& e) {
+  return e.room + "#" + std::to_string(e.seq) + " " + std::string{to_string(e.kind)} + " from="
+         + e.sender + " cid=" + e.cid + " body=" + e.body + " sub=" + e.subtype
+         + " target=" + std::to_string(e.target) + " meta=" + e.meta + " ts="
+         + std::to_string(e.ts);
+}
+
+inline std::string show(const std::vector<event>& es) {
+  std::string out;
+  for (const auto& e : es)
+    out += show(e) + "\n";
+  return out;
+}
+
+/// prefix + n; spelled out because GCC 12 at -O3 flags `"c" + std::to_string(n)` with a
+/// false -Wrestrict.
+inline std::string tag(const char* prefix, int64_t n) {
+  std::string out{prefix};
+  out += std::to_string(n);
+  return out;
+}
+
+/// The schema version, or -1 on error (the error then fails the comparison).
+inline int version_of(store& s) {
+  auto v = s.schema_version();
+  return v.ok() ? v.value() : -1;
+}
+
+inline std::string code_of(errc c) {
+  return to_string(c);
+}
+
+inline std::vector<int64_t> seqs_of(const std::vector<event>& es) {
+  std::vector<int64_t> out;
+  for (const auto& e : es)
+    out.push_back(e.seq);
+  return out;
+}
+
+inline std::vector<int64_t> seqs_of(const history_page& p) {
+  std::vector<int64_t> out;
+  for (const auto& m : p.messages)
+    out.push_back(m.msg.seq);
+  return out;
+}
+
+/// Per test: a fresh database from the backend, one connection to it, and helpers.
+template <class Backend>
+struct conformance_fixture : Backend {
+  conformance_fixture() : connect(this->connector()) {
+    db = connect();
+    CAF_REQUIRE(db != nullptr);
+  }
+
+  store_factory connect;
+  std::unique_ptr<store> db;
+
+  static int64_t ts_of(int64_t seq) {
+    return 1'700'000'000'000 + seq * 10;
+  }
+
+  static event msg(const std::string& room, int64_t seq, const std::string& sender,
+                   const std::string& cid, const std::string& body) {
+    return event{.room = room, .seq = seq, .kind = event_kind::msg, .sender = sender,
+                 .cid = cid, .body = body, .subtype = "text", .ts = ts_of(seq)};
+  }
+
+  static event change(const std::string& room, int64_t seq, event_kind kind,
+                      const std::string& sender, int64_t target, const std::string& body = {},
+                      const std::string& subtype = {}) {
+    return event{.room = room, .seq = seq, .kind = kind, .sender = sender, .body = body,
+                 .subtype = subtype, .target = target, .ts = ts_of(seq)};
+  }
+
+  /// A room whose first user is its admin and creator.
+  void make_room(const std::string& id, const std::vector<std::string>& users) {
+    room_record r{.id = id, .title = "room " + id, .created_by = users.front(),
+                  .created_at = 1'600'000'000'000};
+    for (const auto& u : users)
+      r.members.push_back(
+        member{.user = u, .role = u == users.front() ? member_role::admin : member_role::member});
+    auto st = db->create_room(r);
+    CAF_REQUIRE_EQUAL(st.message, "");
+  }
+
+  room_write_outcome write_one(room_writes w) {
+    std::vector<room_writes> batch{std::move(w)};
+    auto out = db->write(batch);
+    CAF_REQUIRE_EQUAL(out.size(), 1u);
+    return out.front();
+  }
+
+  void append(const std::string& room, std::vector<event> events) {
+    auto out = write_one(room_writes{.room = room, .events = std::move(events)});
+    CAF_REQUIRE_EQUAL(out.message, "");
+    CAF_REQUIRE_EQUAL(code_of(out.code), "ok");
+  }
+
+  /// Messages 1..n from alice (cid "c<seq>", body "m<seq>").
+  void append_messages(const std::string& room, int64_t from, int64_t to) {
+    std::vector<event> es;
+    for (auto s = from; s <= to; ++s)
+      es.push_back(msg(room, s, "alice", tag("c", s), tag("m", s)));
+    append(room, std::move(es));
+  }
+
+  int64_t head_of(store& s, const std::string& room) {
+    auto r = s.load_room(room);
+    CAF_REQUIRE(r.ok());
+    CAF_REQUIRE(r->has_value());
+    return (*r)->head_seq;
+  }
+
+  int64_t read_seq_of(const std::string& room, const std::string& user) {
+    auto r = db->load_room(room);
+    CAF_REQUIRE(r.ok() && r->has_value());
+    for (const auto& m : (*r)->members)
+      if (m.user == user)
+        return m.read_seq;
+    CAF_FAIL("no member " << user);
+    return -1;
+  }
+
+  std::vector<event> all_events(store& s, const std::string& room) {
+    auto r = s.events_after(room, 0, 100000);
+    CAF_REQUIRE(r.ok());
+    return std::move(r).value();
+  }
+
+  history_page history(const std::string& room, std::optional<int64_t> before,
+                       std::optional<int64_t> after, int64_t limit) {
+    auto r = db->history(history_query{room, before, after, limit});
+    CAF_REQUIRE_EQUAL(r.ok() ? std::string{} : r.err().message, "");
+    return std::move(r).value();
+  }
+};
+
+}  // namespace parley::storage::testing
+

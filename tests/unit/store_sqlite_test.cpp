@@ -1,0 +1,166 @@
+#define CAF_SUITE store_sqlite
+#include "caf/test/unit_test.hpp"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "storage/detail/sqlite_error.hpp"
+#include "storage/migrations.hpp"
+#include "storage/sqlite_store.hpp"
+#include "storage/store.hpp"
+#include "unit/store_conformance_fixture.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace parley::storage;
+
+/// A directory of its own under $TMPDIR, removed with everything in it.
+struct temp_directory {
+  temp_directory() {
+    auto pattern = (fs::temp_directory_path() / "parley-store-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw std::runtime_error("mkdtemp failed");
+    path = pattern;
+  }
+  ~temp_directory() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  temp_directory(const temp_directory&) = delete;
+  temp_directory& operator=(const temp_directory&) = delete;
+
+  fs::path path;
+};
+
+std::unique_ptr<store> open_migrated(const std::string& url) {
+  auto s = open_store(url);
+  if (!s) {
+    CAF_FAIL("open_store(" << url << "): " << s.err().message);
+  }
+  auto st = (*s)->migrate();
+  CAF_REQUIRE_EQUAL(st.message, "");
+  return std::move(s).value();
+}
+
+/// The SQLite side of the conformance suite: one fresh file per test, in a directory that
+/// does not exist yet (the store creates it).
+struct sqlite_backend : temp_directory {
+  std::string url() const {
+    return "sqlite:" + (path / "data" / "parley.db").string();
+  }
+  testing::store_factory connector() {
+    return [this] { return open_migrated(url()); };
+  }
+};
+
+}  // namespace
+
+#define PARLEY_STORE_BACKEND sqlite_backend
+#include "unit/store_conformance.hpp"
+
+// -- SQLite only -------------------------------------------------------------------------
+
+CAF_TEST_FIXTURE_SCOPE(sqlite_only, temp_directory)
+
+using parley::storage::testing::version_of;
+
+CAF_TEST(a new file starts at version 0 and migrates once) {
+  auto file = (path / "fresh.db").string();
+  sqlite_store s{file};
+  CAF_REQUIRE_EQUAL(s.open_status().message, "");
+  CAF_CHECK_EQUAL(version_of(s), 0);
+  CAF_CHECK_EQUAL(s.migrate().message, "");
+  auto highest = embedded_migrations().back().number;
+  CAF_CHECK_EQUAL(version_of(s), highest);
+  // A second store on the file (another process at start-up) finds nothing to do.
+  sqlite_store other{file};
+  CAF_CHECK_EQUAL(other.migrate().message, "");
+  CAF_CHECK_EQUAL(version_of(other), highest);
+  CAF_CHECK(other.ping().ok());
+}
+
+CAF_TEST(the file is in WAL mode) {
+  auto file = path / "wal.db";
+  {
+    sqlite_store s{file.string()};
+    CAF_REQUIRE(s.migrate().ok());
+  }
+  // Bytes 18 and 19 of the header are the file format versions: 2 means WAL, which sticks
+  // to the file once set.
+  std::ifstream in(file, std::ios::binary);
+  char header[20] = {};
+  in.read(header, sizeof header);
+  CAF_REQUIRE(in.good());
+  CAF_CHECK_EQUAL(static_cast<int>(header[18]), 2);
+  CAF_CHECK_EQUAL(static_cast<int>(header[19]), 2);
+}
+
+CAF_TEST(open_store understands sqlite and refuses the rest clearly) {
+  auto nested = path / "a" / "b" / "c.db";
+  auto s = open_store("sqlite:" + nested.string());
+  CAF_REQUIRE(s.ok());
+  CAF_CHECK(fs::exists(nested));
+  CAF_CHECK((*s)->ping().ok());
+  for (auto url : {"postgresql://u@localhost:5432/parley", "postgres://localhost/parley"}) {
+    auto pg = open_store(url);
+    CAF_REQUIRE(!pg.ok());
+    CAF_CHECK_EQUAL(to_string(pg.err().code), std::string{"internal"});
+    CAF_CHECK_EQUAL(pg.err().message, "PostgreSQL store not built yet");
+  }
+  for (auto url : {"mysql://x", "", "sqlite", "sqlite:"}) {
+    auto bad = open_store(url);
+    CAF_REQUIRE(!bad.ok());
+    CAF_CHECK_EQUAL(to_string(bad.err().code), std::string{"internal"});
+    CAF_CHECK_NOT_EQUAL(bad.err().message, "");
+  }
+}
+
+CAF_TEST(a store that cannot open says so on every call) {
+  auto blocker = path / "file";
+  std::ofstream(blocker) << "not a directory";
+  auto where = (blocker / "db" / "parley.db").string();  // under a regular file
+  CAF_CHECK(!open_store("sqlite:" + where).ok());
+  sqlite_store s{where};
+  CAF_CHECK_EQUAL(to_string(s.open_status().code), std::string{"unavailable"});
+  CAF_CHECK_EQUAL(to_string(s.ping().code), std::string{"unavailable"});
+  CAF_CHECK(!s.migrate().ok());
+  CAF_CHECK(!s.load_room("r").ok());
+  CAF_CHECK(!s.history(history_query{"r", {}, {}, 10}).ok());
+  std::vector<room_writes> batch(2);
+  auto out = s.write(batch);
+  CAF_REQUIRE_EQUAL(out.size(), 2u);
+  CAF_CHECK_EQUAL(to_string(out[1].code), std::string{"unavailable"});
+}
+
+CAF_TEST(a file that is not a database is refused) {
+  auto junk = path / "junk.db";
+  std::ofstream(junk) << std::string(4096, 'j');
+  sqlite_store s{junk.string()};
+  CAF_CHECK(!s.open_status().ok());
+  CAF_CHECK_EQUAL(to_string(s.open_status().code), std::string{"internal"});
+}
+
+CAF_TEST(sqlite result codes map to store errors) {
+  using detail::sqlite_errc;
+  CAF_CHECK(sqlite_errc(SQLITE_OK) == errc::ok);
+  CAF_CHECK(sqlite_errc(SQLITE_DONE) == errc::ok);
+  for (int rc : {SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, SQLITE_IOERR,
+                 SQLITE_IOERR_FSYNC, SQLITE_FULL, SQLITE_CANTOPEN})
+    CAF_CHECK(sqlite_errc(rc) == errc::unavailable);
+  for (int rc : {SQLITE_CONSTRAINT, SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY,
+                 SQLITE_CONSTRAINT_FOREIGNKEY})
+    CAF_CHECK(sqlite_errc(rc) == errc::conflict);
+  for (int rc : {SQLITE_ERROR, SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_MISUSE})
+    CAF_CHECK(sqlite_errc(rc) == errc::internal);
+  auto e = detail::sqlite_error(nullptr, SQLITE_BUSY, "write");
+  CAF_CHECK(e.code == errc::unavailable);
+  CAF_CHECK_EQUAL(e.message, "write: database is locked");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
