@@ -41,6 +41,14 @@ caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::ac
   self->state.cfg = std::move(cfg);
   self->state.writer = std::move(writer);
   self->state.reader = std::move(reader);
+  // Rooms are not linked to the directory (a failing room must not take it down), so
+  // when the directory is told to exit, it passes that on to every room.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& [id, room] : self->state.rooms)
+      self->send_exit(room, msg.reason);
+    self->state.rooms.clear();
+    self->quit(msg.reason);
+  });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& rooms = self->state.rooms;
     for (auto i = rooms.begin(); i != rooms.end(); ++i)

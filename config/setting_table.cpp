@@ -184,7 +184,8 @@ std::vector<setting_info> build_table() {
                    "Unanswered requests per connection; one more: error rate_limited.",
                    int64(&s::max_requests_in_flight, 1, big)));
   t.push_back(make("limits.bad_frames", "--bad-frames-limit", "PARLEY_BAD_FRAMES_LIMIT",
-                   "Malformed frames tolerated within the window; one more closes with 4008.",
+                   "Malformed frames within the window that close the connection with 4008 (the "
+                   "limit-th bad frame closes it).",
                    int64(&s::bad_frames_limit, 1, big)));
   t.push_back(make("limits.bad_frames_window_ms", "--bad-frames-window-ms",
                    "PARLEY_BAD_FRAMES_WINDOW_MS", "The window for limits.bad_frames.",

@@ -294,6 +294,13 @@ json::object history_message(const storage::message_state& m) {
   return o;
 }
 
+/// Whole numbers as integers ("20", not "2E1"), others as doubles.
+json::value number(double x) {
+  if (std::trunc(x) == x && std::fabs(x) < 9.0e15)
+    return static_cast<int64_t>(x);
+  return x;
+}
+
 struct reply_writer {
   json::object& o;
 
@@ -337,8 +344,8 @@ struct reply_writer {
     o["node"] = h.node;
     o["heartbeat_ms"] = h.heartbeat_ms;
     json::object rate;
-    rate["per_s"] = h.rate_per_s;
-    rate["burst"] = h.rate_burst;
+    rate["per_s"] = number(h.rate_per_s);
+    rate["burst"] = number(h.rate_burst);
     json::object limits;
     limits["frame"] = h.max_frame;
     limits["body"] = h.max_body;

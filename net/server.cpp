@@ -76,6 +76,7 @@ void server::stop() {
     if (t.joinable())
       t.join();
   threads_.clear();
+  ctx_->abort_all();
 }
 
 }  // namespace parley::net

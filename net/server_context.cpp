@@ -41,6 +41,17 @@ void server_context::close_all() {
     c->close(actors::close_code::going_away, "server shutting down");
 }
 
+void server_context::abort_all() {
+  std::vector<std::shared_ptr<ws_connection>> all;
+  {
+    std::lock_guard lock{mu_};
+    for (auto& [ptr, c] : connections_)
+      all.push_back(c);
+  }
+  for (auto& c : all)
+    c->abort();
+}
+
 int64_t unix_seconds() {
   using namespace std::chrono;
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();

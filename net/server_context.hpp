@@ -40,6 +40,10 @@ public:
   /// Marks the server as stopping and asks every connection to close with 1001.
   void close_all();
 
+  /// Drops every remaining connection (and so stops its session) without I/O; for the end
+  /// of shutdown, after the I/O threads have stopped.
+  void abort_all();
+
 private:
   actors::broker& broker_;
   config::settings settings_;

@@ -45,6 +45,9 @@ public:
   /// parser read past the upgrade request.
   void start(std::optional<token_claims> claims, std::string leftover);
 
+  /// Drops the connection without any I/O. Only while no I/O thread runs (final shutdown).
+  void abort() { teardown(); }
+
   // -- client_link (any thread) -----------------------------------------------------------
   void deliver(actors::event_ptr ev) override;
   void send_reply(actors::reply r) override;

@@ -1,0 +1,173 @@
+#define CAF_SUITE actor_session
+#include "actor_fixture.hpp"
+
+using namespace parley;
+using namespace parley::actors;
+using namespace parley::test;
+
+namespace {
+
+struct session_fixture : actor_fixture {
+  std::shared_ptr<recording_link> link = std::make_shared<recording_link>();
+  caf::actor session;
+  int64_t next_id = 1;
+
+  void open_session(const std::string& user) {
+    session = broker->spawn_session(user, link);
+    consume_messages();
+  }
+
+  /// Sends a request frame as the connection would, runs the actors, returns the id used.
+  int64_t request(actors::request req, bool with_id = true) {
+    auto id = next_id++;
+    self->send(session, inbound{with_id ? request_id::of(id) : request_id{}, std::move(req)});
+    consume_messages();
+    return id;
+  }
+
+  /// The error code of the last reply, or "ok".
+  std::string last_reply() {
+    auto items = link->items();
+    for (auto i = items.rbegin(); i != items.rend(); ++i)
+      if (auto r = std::get_if<reply>(&*i)) {
+        if (auto e = std::get_if<error_info>(&r->body))
+          return to_string(e->code);
+        return "ok";
+      }
+    return "none";
+  }
+};
+
+}  // namespace
+
+CAF_TEST_FIXTURE_SCOPE(session_tests, session_fixture)
+
+CAF_TEST(requests reach the room and replies carry their id) {
+  start();
+  make_room("r1", {"alice", "bob"});
+  open_session("alice");
+  request(join_req{"r1", std::nullopt});
+  request(send_req{"r1", "c1", "hello", "text", 0, ""});
+  auto items = link->items();
+  CAF_REQUIRE_EQUAL(items.size(), 3u);  // join ok, the msg event, the send ok (any order)
+  int oks = 0;
+  for (auto& i : items)
+    if (auto r = std::get_if<reply>(&i)) {
+      CAF_CHECK(r->id.present());
+      if (auto s = std::get_if<ok_send>(&r->body)) {
+        CAF_CHECK_EQUAL(s->seq, 1);
+        CAF_CHECK_EQUAL(r->id.integer, 2);
+        ++oks;
+      }
+    }
+  CAF_CHECK_EQUAL(oks, 1);
+  CAF_CHECK_EQUAL(link->seqs(), (std::vector<int64_t>{1}));
+}
+
+CAF_TEST(invalid requests are refused before reaching a room) {
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  request(send_req{"r1", "", "x", "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "bad_request");  // empty cid
+  request(send_req{"r1", std::string(65, 'c'), "x", "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "bad_request");  // cid over 64 bytes
+  request(send_req{"r1", "c", std::string(cfg.session.limits.max_body + 1, 'b'), "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "too_large");
+  request(send_req{"bad room!", "c", "x", "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "bad_request");
+  request(history_req{"r1", std::nullopt, std::nullopt, 101});
+  CAF_CHECK_EQUAL(last_reply(), "bad_request");
+  request(history_req{"r1", 5, 3, 10});
+  CAF_CHECK_EQUAL(last_reply(), "bad_request");
+  CAF_CHECK(stored_seqs("r1").empty());
+}
+
+CAF_TEST(requests without an id get errors but no ok) {
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  request(typing_req{"r1", true}, false);
+  CAF_CHECK(link->items().empty());
+  request(typing_req{"nope", true}, false);
+  CAF_CHECK_EQUAL(last_reply(), "not_found");
+}
+
+CAF_TEST(the token bucket refuses bursts with a retry hint) {
+  cfg.session.rate_per_s = 1;
+  cfg.session.rate_burst = 2;
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  request(typing_req{"r1", true});
+  request(typing_req{"r1", true});
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  request(typing_req{"r1", true});
+  CAF_CHECK_EQUAL(last_reply(), "rate_limited");
+  auto items = link->items();
+  auto& err = std::get<error_info>(std::get<reply>(items.back()).body);
+  CAF_CHECK_GREATER(err.retry_after_ms, 0);
+  CAF_CHECK_LESS_OR_EQUAL(err.retry_after_ms, 1001);
+  advance_time(std::chrono::seconds{1});
+  consume_messages();
+  request(typing_req{"r1", true});
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+}
+
+CAF_TEST(joining more rooms than allowed is refused) {
+  cfg.session.max_rooms = 2;
+  start();
+  for (auto id : {"a", "b", "c"})
+    make_room(id, {"alice"});
+  open_session("alice");
+  request(join_req{"a", std::nullopt});
+  request(join_req{"b", std::nullopt});
+  request(join_req{"c", std::nullopt});
+  CAF_CHECK_EQUAL(last_reply(), "too_large");
+  request(join_req{"a", std::nullopt});  // re-joining a joined room is fine
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  request(leave_req{"b"});
+  request(join_req{"c", std::nullopt});
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+}
+
+CAF_TEST(a send to a room that stopped meanwhile is retried through the directory) {
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  request(send_req{"r1", "c1", "x", "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  auto old = room("r1");
+  self->send_exit(old, caf::exit_reason::kill);  // gone, but the directory may not know yet
+  request(send_req{"r1", "c2", "y", "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1, 2}));
+}
+
+CAF_TEST(a joined room that dies closes the connection so the client resumes) {
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  request(join_req{"r1", std::nullopt});
+  self->send_exit(room("r1"), caf::exit_reason::kill);
+  consume_messages();
+  CAF_REQUIRE(link->closed());
+  CAF_CHECK(*link->closed() == close_code::going_away);
+}
+
+CAF_TEST(the presence registry counts sessions until they end) {
+  start();
+  open_session("alice");
+  auto second = broker->spawn_session("alice", std::make_shared<recording_link>());
+  consume_messages();
+  auto count = [&] {
+    auto r = ask<int64_t>(broker->presence(), count_atom::value, std::string{"alice"});
+    return std::get<int64_t>(r);
+  };
+  CAF_CHECK_EQUAL(count(), 2);
+  self->send_exit(second, caf::exit_reason::user_shutdown);
+  consume_messages();
+  CAF_CHECK_EQUAL(count(), 1);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
