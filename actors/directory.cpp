@@ -34,6 +34,31 @@ storage::room_record make_record(const std::string& id, const std::string& creat
   return rec;
 }
 
+caf::actor room_for(directory_actor_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto& room = st.rooms[id];
+  if (!room) {
+    room = self->spawn(room_actor, id, st.cfg, st.writer, st.reader,
+                       caf::actor_cast<caf::actor>(self));
+    self->monitor(room);
+  }
+  return room;
+}
+
+/// Answers the lookups that waited for a create of `id`, whatever its outcome.
+void release_lookups(directory_actor_ptr self, const std::string& id) {
+  auto i = self->state.creating.find(id);
+  if (i == self->state.creating.end())
+    return;
+  auto waiting = std::move(i->second);
+  self->state.creating.erase(i);
+  if (waiting.empty())
+    return;
+  auto room = room_for(self, id);
+  for (auto& rp : waiting)
+    rp.deliver(room);
+}
+
 }  // namespace
 
 caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::actor writer,
@@ -58,19 +83,20 @@ caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::ac
       }
   });
   return {
-    [=](get_room_atom, const std::string& id) -> caf::actor {
-      auto& st = self->state;
-      auto& room = st.rooms[id];
-      if (!room) {
-        room = self->spawn(room_actor, id, st.cfg, st.writer, st.reader,
-                           caf::actor_cast<caf::actor>(self));
-        self->monitor(room);
+    [=](get_room_atom, const std::string& id) -> caf::result<caf::actor> {
+      if (auto i = self->state.creating.find(id); i != self->state.creating.end()) {
+        auto rp = self->make_response_promise();
+        i->second.push_back(rp);
+        return rp;
       }
-      return room;
+      return room_for(self, id);
     },
     [=](create_atom, const std::string& user, const create_req& req) -> caf::result<ok_create> {
       auto& st = self->state;
       auto id = req.room ? *req.room : random_room_id(st.rng);
+      if (st.creating.count(id))
+        return make_error(error_code::conflict, "room " + id + " is being created");
+      st.creating[id];
       auto rp = self->make_response_promise();
       self->request(st.writer, st.cfg.storage_timeout, create_atom::value,
                     make_record(id, user, req, st.cfg.now_ms()))
@@ -84,12 +110,14 @@ caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::ac
               rooms.erase(i);
             }
             rp.deliver(ok_create{id});
+            release_lookups(self, id);
           },
           [=](caf::error& err) mutable {
             auto info = to_error_info(err);
             if (info.code == error_code::conflict)
               info.message = "room " + id + " exists";
             rp.deliver(make_error(info.code, info.message));
+            release_lookups(self, id);
           });
       return rp;
     },

@@ -16,6 +16,9 @@ struct directory_state {
   caf::actor writer;
   caf::actor reader;
   std::unordered_map<std::string, caf::actor> rooms;
+  /// Lookups of a room whose `create` is still in flight wait for it, so a client that
+  /// pipelines create, join and send finds the room it just created.
+  std::unordered_map<std::string, std::vector<caf::response_promise>> creating;
   std::mt19937_64 rng{std::random_device{}()};
   static inline const char* name = "parley.directory";
 };

@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 #include <jwt.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 
 namespace parley::net {
@@ -64,19 +66,26 @@ jwt_alg_t libjwt_alg(const std::string& alg) {
   return JWT_ALG_INVAL;
 }
 
-/// A NumericDate claim: integer seconds (fractions are truncated).
+/// A NumericDate claim: integer seconds (fractions are truncated; values beyond int64
+/// saturate, so a far-future date stays in the future).
 bool numeric_claim(const json::object& claims, const char* key, int64_t& out) {
   auto v = claims.if_contains(key);
   if (!v)
     return false;
-  if (v->is_int64())
+  constexpr auto max = std::numeric_limits<int64_t>::max();
+  constexpr auto min = std::numeric_limits<int64_t>::min();
+  if (v->is_int64()) {
     out = v->get_int64();
-  else if (v->is_uint64())
-    out = static_cast<int64_t>(v->get_uint64());
-  else if (v->is_double())
-    out = static_cast<int64_t>(v->get_double());
-  else
+  } else if (v->is_uint64()) {
+    out = v->get_uint64() > uint64_t(max) ? max : static_cast<int64_t>(v->get_uint64());
+  } else if (v->is_double()) {
+    double d = v->get_double();
+    if (std::isnan(d))
+      return false;
+    out = d >= 0x1p63 ? max : d < -0x1p63 ? min : static_cast<int64_t>(d);
+  } else {
     return false;
+  }
   return true;
 }
 
@@ -132,7 +141,7 @@ std::variant<token_claims, std::string> jwt_verifier::verify(std::string_view to
   if (!has_exp && (claims.contains("exp") || cfg_.require_exp))
     return std::string{"token needs a numeric 'exp'"};
   if (has_exp) {
-    if (now > exp + cfg_.skew_s)
+    if (now - cfg_.skew_s > exp)  // not exp + skew: that overflows for a far-future exp
       return std::string{"token expired"};
     out.exp = exp;
   }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "config/reference.hpp"
 
 namespace {
 
@@ -15,6 +16,7 @@ void usage(FILE* out) {
     "  parley migrate [--store URL]\n"
     "  parley token   --user ID [--name NAME] [--ttl SECONDS]\n"
     "  parley version\n"
+    "  parley settings                              # configuration reference (Markdown)\n"
     "Every flag has a PARLEY_* environment variable and a TOML key; see docs/operations.md.\n",
     out);
 }
@@ -36,6 +38,10 @@ int main(int argc, char** argv) {
     return parley::app::token(args);
   if (cmd == "version" || cmd == "--version") {
     std::printf("parley %s\n", PARLEY_VERSION);
+    return 0;
+  }
+  if (cmd == "settings") {  // the configuration reference, as Markdown
+    std::fputs(parley::config::settings_reference_markdown().c_str(), stdout);
     return 0;
   }
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {

@@ -380,4 +380,21 @@ CAF_TEST(a room looked up before it was created answers after the create) {
   CAF_CHECK(ok(join(room("late"), "alice", 1, link)));
 }
 
+CAF_TEST(a lookup pipelined behind a create finds the new room) {
+  start();
+  create_req req;
+  req.room = std::string{"fresh"};
+  auto created = self->request(broker->directory(), caf::infinite, create_atom::value,
+                               std::string{"alice"}, req);
+  auto looked_up = self->request(broker->directory(), caf::infinite, get_room_atom::value,
+                                 std::string{"fresh"});
+  consume_messages();
+  created.receive([](ok_create&) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  caf::actor r;
+  looked_up.receive([&](caf::actor& a) { r = a; }, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  consume_messages();
+  auto link = std::make_shared<recording_link>();
+  CAF_CHECK(ok(join(r, "alice", 1, link)));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

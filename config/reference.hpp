@@ -1,0 +1,12 @@
+#pragma once
+
+#include <string>
+
+namespace parley::config {
+
+/// The configuration reference as a Markdown table (key, flag, environment, default, what
+/// it does), generated from the settings table; docs/operations.md embeds it and a test
+/// checks that the copy there is current.
+std::string settings_reference_markdown();
+
+}  // namespace parley::config

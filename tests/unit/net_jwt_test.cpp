@@ -1,0 +1,360 @@
+#define CAF_SUITE net_jwt
+#include "caf/test/unit_test.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "net/jwt.hpp"
+
+using namespace parley::net;
+
+namespace {
+
+constexpr int64_t now = 1763780000;
+const std::string secret = "test-secret-with-enough-bytes-0123456789";
+
+std::string b64url(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(in.data()),
+                           static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '=')
+    out.pop_back();
+  for (auto& c : out) {
+    if (c == '+')
+      c = '-';
+    else if (c == '/')
+      c = '_';
+  }
+  return out;
+}
+
+std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &len);
+  return std::string(reinterpret_cast<char*>(digest), len);
+}
+
+/// A token built by hand: any header, any claims, signed with HMAC `md` (or unsigned).
+std::string token(std::string_view header, std::string_view claims,
+                  const std::string& key = secret, const EVP_MD* md = EVP_sha256()) {
+  auto input = b64url(header) + "." + b64url(claims);
+  return input + "." + (md ? b64url(hmac(md, key, input)) : std::string{});
+}
+
+const std::string hs256 = R"({"alg":"HS256","typ":"JWT"})";
+
+std::string claims_with(std::string_view extra) {
+  std::string out = R"({"sub":"alice","exp":)" + std::to_string(now + 600);
+  if (!extra.empty())
+    out += "," + std::string{extra};
+  return out + "}";
+}
+
+jwt_config config() {
+  jwt_config cfg;
+  cfg.secret = secret;
+  return cfg;
+}
+
+/// "ok sub=… name=… exp=…" or "refused: why".
+std::string verify(const jwt_config& cfg, const std::string& tok, int64_t at = now) {
+  auto r = jwt_verifier{cfg}.verify(tok, at);
+  if (auto why = std::get_if<std::string>(&r))
+    return "refused: " + *why;
+  auto& c = std::get<token_claims>(r);
+  return "ok sub=" + c.sub + " name=" + c.name + " exp=" + std::to_string(c.exp);
+}
+
+bool accepted(const jwt_config& cfg, const std::string& tok, int64_t at = now) {
+  return std::holds_alternative<token_claims>(jwt_verifier{cfg}.verify(tok, at));
+}
+
+}  // namespace
+
+// -- good tokens --------------------------------------------------------------------------
+
+CAF_TEST(a minted token verifies) {
+  auto cfg = config();
+  auto tok = mint_token(cfg, "alice", "Alice A.", now, 3600);
+  CAF_CHECK(!tok.empty());
+  CAF_CHECK_EQUAL(verify(cfg, tok), "ok sub=alice name=Alice A. exp=" + std::to_string(now + 3600));
+  // Without a name.
+  auto anon = mint_token(cfg, "bob", "", now, 60);
+  CAF_CHECK_EQUAL(verify(cfg, anon), "ok sub=bob name= exp=" + std::to_string(now + 60));
+  // With audience and issuer configured, minted tokens carry them.
+  cfg.audience = "parley";
+  cfg.issuer = "https://auth.example";
+  auto full = mint_token(cfg, "carol", "", now, 60);
+  CAF_CHECK_EQUAL(verify(cfg, full), "ok sub=carol name= exp=" + std::to_string(now + 60));
+  // A verifier with another secret refuses it.
+  auto other = config();
+  other.secret = "another-secret";
+  CAF_CHECK(!accepted(other, mint_token(config(), "alice", "", now, 60)));
+}
+
+CAF_TEST(a hand built HS256 token verifies) {
+  CAF_CHECK_EQUAL(verify(config(), token(hs256, claims_with(R"("name":"Alice")"))),
+                  "ok sub=alice name=Alice exp=" + std::to_string(now + 600));
+  // typ is optional.
+  CAF_CHECK(accepted(config(), token(R"({"alg":"HS256"})", claims_with(""))));
+  // iat and unknown claims are fine.
+  CAF_CHECK(accepted(config(), token(hs256, claims_with(R"("iat":1,"jti":"x","role":[1,2])"))));
+}
+
+// -- algorithm ----------------------------------------------------------------------------
+
+CAF_TEST(alg none is refused) {
+  auto cfg = config();
+  for (auto header : {R"({"alg":"none","typ":"JWT"})", R"({"alg":"none"})",
+                      R"({"alg":"None"})", R"({"alg":"NONE"})"}) {
+    CAF_CHECK(!accepted(cfg, token(header, claims_with(""), secret, nullptr)));
+    // Even with a signature attached.
+    CAF_CHECK(!accepted(cfg, token(header, claims_with(""))));
+  }
+  // Without the trailing dot.
+  auto input = b64url(R"({"alg":"none"})") + "." + b64url(claims_with(""));
+  CAF_CHECK(!accepted(cfg, input));
+}
+
+CAF_TEST(other algorithms are refused even with a valid HMAC) {
+  auto cfg = config();
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"HS384","typ":"JWT"})", claims_with(""), secret,
+                                 EVP_sha384())));
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"HS512","typ":"JWT"})", claims_with(""), secret,
+                                 EVP_sha512())));
+  // HS/RS confusion: an RS256 header over an HMAC made with the shared secret.
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"RS256","typ":"JWT"})", claims_with(""))));
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"ES256","typ":"JWT"})", claims_with(""))));
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"hs256"})", claims_with(""))));
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"HS256 "})", claims_with(""))));
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":["HS256"]})", claims_with(""))));
+  CAF_CHECK(!accepted(cfg, token(R"({"typ":"JWT"})", claims_with(""))));
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":null})", claims_with(""))));
+  // Conflicting duplicate keys must not smuggle another algorithm past either reader.
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"none","alg":"HS256"})", claims_with(""), secret,
+                                 nullptr)));
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"HS256","alg":"none"})", claims_with(""), secret,
+                                 nullptr)));
+}
+
+CAF_TEST(a configured algorithm other than HS256 accepts nothing) {
+  auto cfg = config();
+  cfg.alg = "HS512";
+  CAF_CHECK(!accepted(cfg, token(R"({"alg":"HS512"})", claims_with(""), secret, EVP_sha512())));
+  CAF_CHECK(!accepted(cfg, token(hs256, claims_with(""))));
+}
+
+// -- signature and form -------------------------------------------------------------------
+
+CAF_TEST(a wrong secret is refused) {
+  CAF_CHECK(!accepted(config(), token(hs256, claims_with(""), "wrong-secret")));
+  CAF_CHECK(!accepted(config(), token(hs256, claims_with(""), secret + "x")));
+  CAF_CHECK(!accepted(config(), token(hs256, claims_with(""), "")));
+}
+
+CAF_TEST(a tampered token is refused) {
+  auto cfg = config();
+  auto good = token(hs256, claims_with(""));
+  CAF_CHECK(accepted(cfg, good));
+  auto dot1 = good.find('.'), dot2 = good.rfind('.');
+  // Another payload under the original signature.
+  auto forged = good.substr(0, dot1 + 1) + b64url(R"({"sub":"mallory","exp":)" +
+                                                  std::to_string(now + 600) + "}") +
+                good.substr(dot2);
+  CAF_CHECK(!accepted(cfg, forged));
+  // Payload from a minted token for alice, signature replaced.
+  auto minted = mint_token(cfg, "alice", "", now, 60);
+  auto m2 = minted.rfind('.');
+  CAF_CHECK(!accepted(cfg, minted.substr(0, m2 + 1) + b64url(std::string(32, 'x'))));
+  // Every single character of the payload and signature changed, one at a time.
+  size_t accepted_count = 0;
+  for (size_t i = dot1 + 1; i < good.size(); ++i) {
+    if (good[i] == '.')
+      continue;
+    auto t = good;
+    t[i] = t[i] == 'A' ? 'B' : 'A';
+    // Changing the last character of the signature may only touch its padding bits.
+    if (i == good.size() - 1)
+      continue;
+    accepted_count += accepted(cfg, t) ? 1 : 0;
+  }
+  CAF_CHECK_EQUAL(accepted_count, 0u);
+  // Signature cut or missing.
+  CAF_CHECK(!accepted(cfg, good.substr(0, good.size() - 1 - 4)));
+  CAF_CHECK(!accepted(cfg, good.substr(0, dot2 + 1)));
+  CAF_CHECK(!accepted(cfg, good.substr(0, dot2)));
+}
+
+CAF_TEST(malformed tokens are refused) {
+  auto cfg = config();
+  auto good = token(hs256, claims_with(""));
+  for (std::string t : {std::string{}, std::string{"."}, std::string{".."},
+                        std::string{"abc"}, std::string{"a.b.c"}, std::string{"a.b.c.d"},
+                        good + ".x", "x" + good, good.substr(1), std::string{"!!.!!.!!"},
+                        std::string(9000, 'a'),
+                        token("not json", claims_with("")), token(hs256, "not json"),
+                        token("[1,2]", claims_with("")), token(hs256, "[1,2]"),
+                        token(hs256, "\"alice\""), token(hs256, "")})
+    CAF_CHECK(!accepted(cfg, t));
+  // An otherwise valid token larger than 8 KiB.
+  CAF_CHECK(!accepted(cfg, token(hs256, claims_with("\"pad\":\"" + std::string(8200, 'p') + "\""))));
+}
+
+// -- time claims --------------------------------------------------------------------------
+
+CAF_TEST(exp is checked with 30 seconds of skew) {
+  auto cfg = config();
+  auto with_exp = [&](int64_t exp) {
+    return token(hs256, R"({"sub":"alice","exp":)" + std::to_string(exp) + "}");
+  };
+  CAF_CHECK(accepted(cfg, with_exp(now + 3600)));
+  CAF_CHECK(accepted(cfg, with_exp(now)));
+  CAF_CHECK(accepted(cfg, with_exp(now - 29)));
+  CAF_CHECK(accepted(cfg, with_exp(now - 30)));
+  CAF_CHECK(!accepted(cfg, with_exp(now - 31)));
+  CAF_CHECK_EQUAL(verify(cfg, with_exp(now - 31)), "refused: token expired");
+  CAF_CHECK(!accepted(cfg, with_exp(now - 86400)));
+  CAF_CHECK(!accepted(cfg, with_exp(0)));
+  CAF_CHECK(!accepted(cfg, with_exp(-5)));
+  // The same token, moving the clock.
+  auto t = with_exp(now);
+  CAF_CHECK(accepted(cfg, t, now + 29));
+  CAF_CHECK(!accepted(cfg, t, now + 31));
+  // A configured skew replaces the default.
+  cfg.skew_s = 0;
+  CAF_CHECK(accepted(cfg, with_exp(now)));
+  CAF_CHECK(!accepted(cfg, with_exp(now - 1)));
+}
+
+CAF_TEST(a fractional exp counts by whole seconds) {
+  auto cfg = config();
+  CAF_CHECK_EQUAL(verify(cfg, token(hs256, R"({"sub":"a","exp":)" + std::to_string(now + 10) +
+                                             ".75}")),
+                  "ok sub=a name= exp=" + std::to_string(now + 10));
+  CAF_CHECK(!accepted(cfg, token(hs256, R"({"sub":"a","exp":)" + std::to_string(now - 31) +
+                                          ".5}")));
+}
+
+CAF_TEST(extreme exp and nbf values are ordered correctly) {
+  auto cfg = config();
+  // Far-future expiry: valid (no overflow when the skew is added).
+  CAF_CHECK_EQUAL(verify(cfg, token(hs256, R"({"sub":"a","exp":9223372036854775807})")),
+                  "ok sub=a name= exp=9223372036854775807");
+  CAF_CHECK(accepted(cfg, token(hs256, R"({"sub":"a","exp":9223372036854775790})")));
+  CAF_CHECK(accepted(cfg, token(hs256, R"({"sub":"a","exp":1e300})")));
+  // Far past: expired.
+  CAF_CHECK(!accepted(cfg, token(hs256, R"({"sub":"a","exp":-9223372036854775807})")));
+  CAF_CHECK(!accepted(cfg, token(hs256, R"({"sub":"a","exp":-1e300})")));
+  // Far-future nbf: not valid yet.
+  CAF_CHECK(!accepted(cfg, token(hs256, claims_with(R"("nbf":9223372036854775807)"))));
+  CAF_CHECK(!accepted(cfg, token(hs256, claims_with(R"("nbf":1e300)"))));
+  CAF_CHECK(accepted(cfg, token(hs256, claims_with(R"("nbf":-1e300)"))));
+}
+
+CAF_TEST(nbf is checked with 30 seconds of skew) {
+  auto cfg = config();
+  auto with_nbf = [&](int64_t nbf) {
+    return token(hs256, claims_with(R"("nbf":)" + std::to_string(nbf)));
+  };
+  CAF_CHECK(accepted(cfg, with_nbf(now - 3600)));
+  CAF_CHECK(accepted(cfg, with_nbf(now)));
+  CAF_CHECK(accepted(cfg, with_nbf(now + 29)));
+  CAF_CHECK(accepted(cfg, with_nbf(now + 30)));
+  CAF_CHECK(!accepted(cfg, with_nbf(now + 31)));
+  CAF_CHECK_EQUAL(verify(cfg, with_nbf(now + 31)), "refused: token not valid yet");
+  CAF_CHECK(!accepted(cfg, with_nbf(now + 3600)));
+}
+
+CAF_TEST(exp is required unless configured otherwise) {
+  auto cfg = config();
+  auto no_exp = token(hs256, R"({"sub":"alice","name":"A"})");
+  CAF_CHECK(!accepted(cfg, no_exp));
+  cfg.require_exp = false;
+  CAF_CHECK_EQUAL(verify(cfg, no_exp), "ok sub=alice name=A exp=0");
+  // A present exp is still checked, and must be a number.
+  CAF_CHECK(!accepted(cfg, token(hs256, R"({"sub":"alice","exp":)" + std::to_string(now - 60) +
+                                          "}")));
+  for (auto bad : {R"("1763780600")", "true", "null", "[1]", "{}"}) {
+    auto t = token(hs256, R"({"sub":"alice","exp":)" + std::string{bad} + "}");
+    cfg.require_exp = false;
+    CAF_CHECK(!accepted(cfg, t));
+    cfg.require_exp = true;
+    CAF_CHECK(!accepted(cfg, t));
+  }
+}
+
+// -- sub, name, aud, iss ------------------------------------------------------------------
+
+CAF_TEST(sub must be a string of 1 to 128 bytes) {
+  auto cfg = config();
+  auto with_sub = [&](std::string json) {
+    return token(hs256, R"({"exp":)" + std::to_string(now + 60) + ",\"sub\":" + json + "}");
+  };
+  CAF_CHECK(accepted(cfg, with_sub("\"a\"")));
+  CAF_CHECK(accepted(cfg, with_sub("\"" + std::string(128, 'u') + "\"")));
+  CAF_CHECK(!accepted(cfg, with_sub("\"" + std::string(129, 'u') + "\"")));
+  // Bytes, not characters: 64 two-byte characters fit, 65 do not.
+  std::string umlauts;
+  for (int i = 0; i < 64; ++i)
+    umlauts += "\xC3\xBC";
+  CAF_CHECK(accepted(cfg, with_sub("\"" + umlauts + "\"")));
+  CAF_CHECK(!accepted(cfg, with_sub("\"" + umlauts + "\xC3\xBC\"")));
+  CAF_CHECK(!accepted(cfg, with_sub("\"\"")));
+  CAF_CHECK(!accepted(cfg, with_sub("42")));
+  CAF_CHECK(!accepted(cfg, with_sub("null")));
+  CAF_CHECK(!accepted(cfg, with_sub("[\"a\"]")));
+  CAF_CHECK(!accepted(cfg, token(hs256, R"({"exp":)" + std::to_string(now + 60) + "}")));
+}
+
+CAF_TEST(name is optional and only taken when a string) {
+  auto cfg = config();
+  CAF_CHECK_EQUAL(verify(cfg, token(hs256, claims_with(R"("name":"Zoë")"))),
+                  "ok sub=alice name=Zoë exp=" + std::to_string(now + 600));
+  CAF_CHECK_EQUAL(verify(cfg, token(hs256, claims_with(R"("name":7)"))),
+                  "ok sub=alice name= exp=" + std::to_string(now + 600));
+  CAF_CHECK_EQUAL(verify(cfg, token(hs256, claims_with(""))),
+                  "ok sub=alice name= exp=" + std::to_string(now + 600));
+}
+
+CAF_TEST(aud is checked when configured) {
+  auto cfg = config();
+  auto with_aud = [&](std::string json) { return token(hs256, claims_with("\"aud\":" + json)); };
+  // Not configured: any aud, or none, is fine.
+  CAF_CHECK(accepted(cfg, with_aud("\"anything\"")));
+  CAF_CHECK(accepted(cfg, token(hs256, claims_with(""))));
+  cfg.audience = "parley";
+  CAF_CHECK(accepted(cfg, with_aud("\"parley\"")));
+  CAF_CHECK(accepted(cfg, with_aud(R"(["other","parley"])")));
+  CAF_CHECK(accepted(cfg, with_aud(R"(["parley"])")));
+  CAF_CHECK(!accepted(cfg, with_aud("\"other\"")));
+  CAF_CHECK(!accepted(cfg, with_aud("\"Parley\"")));
+  CAF_CHECK(!accepted(cfg, with_aud("\"parley \"")));
+  CAF_CHECK(!accepted(cfg, with_aud(R"(["other"])")));
+  CAF_CHECK(!accepted(cfg, with_aud("[]")));
+  CAF_CHECK(!accepted(cfg, with_aud(R"([["parley"]])")));
+  CAF_CHECK(!accepted(cfg, with_aud("42")));
+  CAF_CHECK(!accepted(cfg, with_aud("null")));
+  CAF_CHECK_EQUAL(verify(cfg, token(hs256, claims_with(""))), "refused: token audience mismatch");
+}
+
+CAF_TEST(iss is checked when configured) {
+  auto cfg = config();
+  auto with_iss = [&](std::string json) { return token(hs256, claims_with("\"iss\":" + json)); };
+  CAF_CHECK(accepted(cfg, with_iss("\"whoever\"")));
+  cfg.issuer = "https://auth.example";
+  CAF_CHECK(accepted(cfg, with_iss("\"https://auth.example\"")));
+  CAF_CHECK(!accepted(cfg, with_iss("\"https://auth.example/\"")));
+  CAF_CHECK(!accepted(cfg, with_iss("\"https://evil.example\"")));
+  CAF_CHECK(!accepted(cfg, with_iss(R"(["https://auth.example"])")));
+  CAF_CHECK(!accepted(cfg, with_iss("1")));
+  CAF_CHECK_EQUAL(verify(cfg, token(hs256, claims_with(""))), "refused: token issuer mismatch");
+}
