@@ -10,6 +10,7 @@
 #include "actors/broker.hpp"
 #include "config/settings.hpp"
 #include "net/jwt.hpp"
+#include "net/unix_time.hpp"
 
 namespace parley::net {
 
@@ -55,9 +56,5 @@ private:
   /// Owns the open connections; a connection removes itself when its socket is done.
   std::unordered_map<const ws_connection*, std::shared_ptr<ws_connection>> connections_;
 };
-
-/// Unix time in seconds and milliseconds.
-int64_t unix_seconds();
-int64_t unix_millis();
 
 }  // namespace parley::net

@@ -65,6 +65,15 @@ std::string open_and_migrate(const std::string& url, int* version = nullptr) {
 }  // namespace
 
 int serve(const std::vector<std::string>& args) {
+  // SIGTERM/SIGINT are taken by sigwait at the end; block them before any thread starts
+  // (the log thread included), so every thread inherits the mask and none is killed.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   auto loaded = load(args);
   if (!loaded)
     return 2;
@@ -89,15 +98,6 @@ int serve(const std::vector<std::string>& args) {
     return fail(error);
   if (auto err = open_and_migrate(s.store); !err.empty())
     return fail(err);
-
-  // Signals are taken by sigwait below; block them before any thread starts, so every
-  // thread inherits the mask and none is interrupted.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   actors::actor_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.scheduler_threads));
