@@ -109,6 +109,12 @@ std::variant<token_claims, std::string> jwt_verifier::verify(std::string_view to
     return std::string{"missing or oversized token"};
   if (header_alg(token) != cfg_.alg)
     return std::string{"token algorithm is not " + cfg_.alg};
+  // Three non-empty segments. libjwt 1.10 writes past its buffer when it decodes an empty
+  // payload segment ("header..signature"), so such tokens never reach it.
+  auto dot1 = token.find('.');
+  auto dot2 = token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || dot2 == dot1 + 1 || dot2 + 1 == token.size())
+    return std::string{"malformed token"};
   std::string text{token};
   jwt_t* raw = nullptr;
   auto* key = reinterpret_cast<const unsigned char*>(cfg_.secret.data());

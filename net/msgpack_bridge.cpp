@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <msgpack.hpp>
 
+#include <cmath>
+
 #include "net/utf8.hpp"
 
 namespace parley::net {
@@ -35,6 +37,10 @@ bool convert(const msgpack::object& in, json::value& out, size_t depth, std::str
       return true;
     case msgpack::type::FLOAT32:
     case msgpack::type::FLOAT64:
+      if (!std::isfinite(in.via.f64)) {  // JSON has no NaN or Infinity
+        error = "numbers must be finite";
+        return false;
+      }
       out = in.via.f64;
       return true;
     case msgpack::type::STR: {

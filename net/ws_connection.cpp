@@ -5,6 +5,7 @@
 
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "actors/messages.hpp"
@@ -235,6 +236,7 @@ void ws_connection::on_readable(boost::system::error_code ec) {
 }
 
 void ws_connection::on_message(ws_message& m) {
+  unanswered_pings_ = 0;  // any frame shows the peer is alive
   switch (m.op) {
     case ws_opcode::ping: {
       outbound pong_frame{control_frame{ws_opcode::pong, std::move(m.payload)}};
@@ -243,7 +245,6 @@ void ws_connection::on_message(ws_message& m) {
       return;
     }
     case ws_opcode::pong:
-      unanswered_pings_ = 0;
       return;
     case ws_opcode::close:
       if (phase_ == phase::closing) {
@@ -259,7 +260,6 @@ void ws_connection::on_message(ws_message& m) {
   }
   if (phase_ != phase::open && phase_ != phase::awaiting_auth)
     return;
-  unanswered_pings_ = 0;  // any traffic shows the peer is alive
   bool binary = m.op == ws_opcode::binary;
   if (binary != (enc_ == actors::encoding::msgpack)) {
     bad_frame({}, binary ? "binary frame on a JSON connection"
@@ -407,9 +407,13 @@ void ws_connection::arm_timer() {
   if (phase_ == phase::awaiting_auth)
     next = std::min(next, auth_deadline_);
   if (token_exp_ > 0) {
-    auto left = std::chrono::seconds{token_exp_ + ctx_->verifier().config().skew_s -
-                                     unix_seconds()};
-    next = std::min(next, now + std::max(left, std::chrono::seconds{0}) + 10ms);
+    // Expired is "now > exp + skew": wake in the first second where that holds (not one
+    // early, which re-armed every 10 ms and pinged each time). At most a day (the timer
+    // is re-armed before then): a far-future exp overflows neither `exp + skew` nor the
+    // clock's nanoseconds.
+    auto left = std::clamp<int64_t>(
+      token_exp_ - unix_seconds() + ctx_->verifier().config().skew_s + 1, 0, 86400);
+    next = std::min(next, now + std::chrono::seconds{left} + 10ms);
   }
   timer_.expires_at(next);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -429,7 +433,7 @@ void ws_connection::on_timer() {
     return;
   }
   if (phase_ == phase::open && token_exp_ > 0 &&
-      unix_seconds() > token_exp_ + ctx_->verifier().config().skew_s) {
+      unix_seconds() - ctx_->verifier().config().skew_s > token_exp_) {
     reply_now({}, actors::error_info{actors::error_code::token_expired,
                                      "token expired; reconnect with a new one"});
     start_close(unauthorized, "token expired");

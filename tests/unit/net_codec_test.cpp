@@ -168,12 +168,13 @@ json::value event_json(event_payload ev) {
   return encoded([&](encoding e) { return encode_event(ev, e); });
 }
 
-const json::value& at(const json::value& v, std::string_view key) {
-  static const json::value missing{"<missing>"};
+/// A copy (not a reference: CAF_CHECK_EQUAL binds its operands past the full expression,
+/// so a reference into a temporary would dangle).
+json::value at(const json::value& v, std::string_view key) {
   if (!v.is_object())
-    return missing;
+    return "<missing>";
   auto p = v.get_object().if_contains(key);
-  return p ? *p : missing;
+  return p ? *p : json::value{"<missing>"};
 }
 
 storage::event msg_event() {
@@ -611,6 +612,39 @@ CAF_TEST(msgpack strings must be UTF-8) {
                   "id=none send room=r cid=c body=\xF0\x9F\x98\x80 kind=text reply_to=0 meta=");
 }
 
+CAF_TEST(msgpack floats must be finite) {
+  // JSON has no NaN or Infinity: a MessagePack frame must not carry what JSON cannot.
+  auto float64 = [](uint64_t bits) {
+    std::string out = "\xCB";
+    for (int i = 7; i >= 0; --i)
+      out += static_cast<char>(bits >> (8 * i));
+    return out;
+  };
+  const std::string non_finite[] = {
+    float64(0x7FF8000000000000),            // NaN
+    float64(0x7FF0000000000000),            // +Infinity
+    float64(0xFFF0000000000000),            // -Infinity
+    std::string("\xCA\x7F\xC0\x00\x00", 5),  // float32 NaN
+    std::string("\xCA\xFF\x80\x00\x00", 5),  // float32 -Infinity
+  };
+  auto send_with_meta = [](const std::string& value) {
+    return mp_map(5, mp_str("t") + mp_str("send") + mp_str("room") + mp_str("r") +
+                       mp_str("cid") + mp_str("c") + mp_str("body") + mp_str("b") +
+                       mp_str("meta") + mp_map(1, mp_str("x") + value));
+  };
+  for (auto& v : non_finite) {
+    CAF_CHECK_EQUAL(show(decode_frame(send_with_meta(v), encoding::msgpack)),
+                    "error id=none: numbers must be finite");
+    CAF_CHECK(is_error(decode_frame(mp_map(2, ping_entry + mp_str("x") + v), encoding::msgpack)));
+  }
+  CAF_CHECK_EQUAL(show(decode_frame(send_with_meta(float64(0x3FF8000000000000)),  // 1.5
+                                    encoding::msgpack)),
+                  R"(id=none send room=r cid=c body=b kind=text reply_to=0 meta={"x":1.5E0})");
+  CAF_CHECK_EQUAL(show(decode_frame(send_with_meta(std::string("\xCA\x3F\xC0\x00\x00", 5)),
+                                    encoding::msgpack)),
+                  R"(id=none send room=r cid=c body=b kind=text reply_to=0 meta={"x":1.5E0})");
+}
+
 CAF_TEST(nesting deeper than 32 is refused in both encodings) {
   // The frame's object is level 1; `x` adds `arrays` levels.
   for (int arrays = 1; arrays <= 40; ++arrays) {
@@ -701,7 +735,7 @@ CAF_TEST(history replies carry message states) {
   auto v = reply_json(request_id::of("h"), h);
   CAF_CHECK_EQUAL(shape(v), "id:string messages:array more:bool t:string");
   CAF_CHECK_EQUAL(at(v, "more"), true);
-  auto& msgs = at(v, "messages");
+  auto msgs = at(v, "messages");
   if (!msgs.is_array() || msgs.get_array().size() != 2) {
     CAF_CHECK_EQUAL(json::serialize(msgs), "an array of 2");
     return;

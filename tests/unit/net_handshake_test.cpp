@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "net/ws_handshake.hpp"
 
@@ -135,6 +136,11 @@ CAF_TEST(query_param percent decodes the value) {
   CAF_CHECK_EQUAL(show(query_param("/ws?t=%4g1", "t")), "=%4g1");
   CAF_CHECK_EQUAL(show(query_param("/ws?t=100%", "t")), "=100%");
   CAF_CHECK_EQUAL(show(query_param("/ws?t=%%41", "t")), "=%A");
+  // A view into a longer buffer: an escape cut by the view's end stays as it is.
+  const std::string buffer = "/ws?t=%4142";
+  CAF_CHECK_EQUAL(show(query_param(std::string_view{buffer.data(), 8}, "t")), "=%4");
+  CAF_CHECK_EQUAL(show(query_param(std::string_view{buffer.data(), 7}, "t")), "=%");
+  CAF_CHECK_EQUAL(show(query_param(std::string_view{buffer.data(), 9}, "t")), "=A");
   // A JWT passes through unchanged.
   const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnLV9fLQ";
   CAF_CHECK_EQUAL(show(query_param("/ws?token=" + jwt, "token")), "=" + jwt);

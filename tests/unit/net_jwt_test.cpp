@@ -209,6 +209,21 @@ CAF_TEST(malformed tokens are refused) {
   CAF_CHECK(!accepted(cfg, token(hs256, claims_with("\"pad\":\"" + std::string(8200, 'p') + "\""))));
 }
 
+CAF_TEST(tokens with an empty segment are refused before libjwt sees them) {
+  // libjwt 1.10 writes one byte past a malloc(0) block when decoding an empty payload
+  // segment; run under valgrind to see that these never reach it.
+  auto cfg = config();
+  auto header = b64url(hs256);
+  auto sig_of = [](const std::string& input) { return b64url(hmac(EVP_sha256(), secret, input)); };
+  CAF_CHECK_EQUAL(verify(cfg, header + ".." + sig_of(header + ".")), "refused: malformed token");
+  CAF_CHECK_EQUAL(verify(cfg, header + ".."), "refused: malformed token");
+  CAF_CHECK_EQUAL(verify(cfg, header + "." + b64url(claims_with("")) + "."),
+                  "refused: malformed token");
+  CAF_CHECK_EQUAL(verify(cfg, header + "." + b64url(claims_with(""))), "refused: malformed token");
+  CAF_CHECK_EQUAL(verify(cfg, header + "."), "refused: malformed token");
+  CAF_CHECK(!accepted(cfg, header));  // no dot: refused by the algorithm check already
+}
+
 // -- time claims --------------------------------------------------------------------------
 
 CAF_TEST(exp is checked with 30 seconds of skew) {

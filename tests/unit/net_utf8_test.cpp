@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/utf8.hpp"
@@ -135,6 +136,12 @@ CAF_TEST(truncated sequences are invalid at every cut) {
       CAF_CHECK(!valid_utf8("ab" + c.substr(0, k)));
       CAF_CHECK(!valid_utf8("ab" + c.substr(0, k) + "cd"));
     }
+  }
+  // Views cut out of a longer buffer: the bytes after the view must not be read.
+  const std::string buffer = "ab\xC3\xBC\xE2\x82\xAC\xF0\x9F\x98\x80";
+  for (size_t k = 0; k <= buffer.size(); ++k) {
+    bool boundary = k == 0 || k == 1 || k == 2 || k == 4 || k == 7 || k == 11;
+    CAF_CHECK_EQUAL(valid_utf8(std::string_view{buffer.data(), k}), boundary);
   }
   // A valid text cut at every offset: valid exactly at character boundaries.
   const std::string text = "a\xC3\xBC\xE2\x82\xAC\xF0\x9F\x98\x80z";

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Reproducible fan-out measurement: starts a fresh broker (SQLite store in a temp dir,
+# persistence on) on a free loopback port, runs `parley-bench fanout` RUNS times against it,
+# prints each run's JSON line and the median of each latency figure.
+#
+#   bench/fanout.sh [RUNS] [parley-bench options...]
+#   e.g. bench/fanout.sh 3 --rooms 1 --subscribers 100 --rate 1000 --duration 10
+#
+# Environment: BROKER_CPUS / BENCH_CPUS pin the processes with taskset (e.g. 0 and 1);
+# unset, both share the machine's cores.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-3}; shift || true
+bin=$here/build/apps
+secret=bench-secret-0123456789abcdef0123456789
+pin() { if [[ -n "${1:-}" ]]; then echo "taskset -c $1"; fi; }
+results=$(mktemp)
+for ((i = 1; i <= runs; i++)); do
+  dir=$(mktemp -d)
+  $(pin "${BROKER_CPUS:-}") "$bin/parley" serve --listen 127.0.0.1:0 --store "sqlite:$dir/parley.db" \
+    --data-dir "$dir" --jwt-secret "$secret" --rate-per-s 1000000 --rate-burst 1000000 \
+    --max-requests-in-flight 100000 > "$dir/out" 2> "$dir/err" &
+  broker=$!
+  for _ in $(seq 100); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.1; done
+  port=$(grep -o '[0-9]*$' "$dir/out")
+  $(pin "${BENCH_CPUS:-}") "$bin/parley-bench" fanout --port "$port" --secret "$secret" "$@" \
+    | tail -1 | tee -a "$results"
+  kill "$broker"; wait "$broker" || true
+  rm -rf "$dir"
+done
+/usr/bin/python3 - "$results" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+med = lambda f: statistics.median(f(r) for r in runs)
+print("median of %d runs: deliveries/s %.0f | delivery p50 %.0f us p99 %.0f us | ack p50 %.0f us p99 %.0f us | lost %d dup %d reordered %d"
+      % (len(runs), med(lambda r: r["deliveries_per_s"]), med(lambda r: r["delivery_us"]["p50"]),
+         med(lambda r: r["delivery_us"]["p99"]), med(lambda r: r["ack_us"]["p50"]),
+         med(lambda r: r["ack_us"]["p99"]), sum(r["lost"] for r in runs),
+         sum(r["duplicated"] for r in runs), sum(r["reordered"] for r in runs)))
+PY
+rm -f "$results"
