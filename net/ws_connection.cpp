@@ -51,6 +51,7 @@ void ws_connection::start(std::optional<token_claims> claims, std::string leftov
   socket_.non_blocking(true, ec);
   ctx_->add(shared_from_this());
   auth_deadline_ = clock::now() + std::chrono::milliseconds{ctx_->settings().auth_deadline_ms};
+  next_ping_ = clock::now() + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
   if (claims)
     authenticated(*claims, {});
   arm_timer();
@@ -253,7 +254,7 @@ void ws_connection::on_message(ws_message& m) {
           teardown();
         return;
       }
-      start_close(close_code_of(m.payload) == 1005 ? 1000 : close_code_of(m.payload), "");
+      start_close(close_reply_code(m.payload), "");
       return;
     default:
       break;
@@ -403,7 +404,7 @@ void ws_connection::arm_timer() {
   if (phase_ == phase::closing || phase_ == phase::closed)
     return;
   auto now = clock::now();
-  auto next = now + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
+  auto next = next_ping_;
   if (phase_ == phase::awaiting_auth)
     next = std::min(next, auth_deadline_);
   if (token_exp_ > 0) {
@@ -425,8 +426,9 @@ void ws_connection::arm_timer() {
 void ws_connection::on_timer() {
   if (phase_ == phase::closing || phase_ == phase::closed)
     return;
+  auto now = clock::now();
   auto unauthorized = static_cast<uint16_t>(actors::close_code::unauthorized);
-  if (phase_ == phase::awaiting_auth && clock::now() >= auth_deadline_) {
+  if (phase_ == phase::awaiting_auth && now >= auth_deadline_) {
     reply_now({}, actors::error_info{actors::error_code::unauthorized,
                                      "no auth within the deadline"});
     start_close(unauthorized, "authentication timeout");
@@ -439,14 +441,17 @@ void ws_connection::on_timer() {
     start_close(unauthorized, "token expired");
     return;
   }
-  if (unanswered_pings_ >= 2) {
-    teardown();  // the peer is gone: no point in a closing handshake
-    return;
+  if (now >= next_ping_) {
+    if (unanswered_pings_ >= 2) {
+      teardown();  // the peer is gone: no point in a closing handshake
+      return;
+    }
+    ++unanswered_pings_;
+    next_ping_ = now + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
+    outbound ping{control_frame{ws_opcode::ping, {}}};
+    enqueue(ping);
+    do_write();
   }
-  ++unanswered_pings_;
-  outbound ping{control_frame{ws_opcode::ping, {}}};
-  enqueue(ping);
-  do_write();
   arm_timer();
 }
 

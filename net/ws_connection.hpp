@@ -105,6 +105,7 @@ private:
   int64_t token_exp_ = 0;
   std::chrono::steady_clock::time_point auth_deadline_;
   int unanswered_pings_ = 0;
+  std::chrono::steady_clock::time_point next_ping_;
   std::deque<std::chrono::steady_clock::time_point> bad_frames_;
 
   // Inbox from actor threads (guarded by mu_).

@@ -128,6 +128,19 @@ std::string close_payload(uint16_t code, std::string_view reason) {
   return out;
 }
 
+/// The code to answer a client's close with (RFC 6455 §5.5.1, §7.4): its own code when that
+/// may be sent on the wire, 1000 for an empty close, 1002 for a malformed one.
+uint16_t close_reply_code(std::string_view payload) {
+  if (payload.empty())
+    return 1000;
+  if (payload.size() == 1)
+    return 1002;
+  auto code = close_code_of(payload);
+  bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+                  (code >= 3000 && code <= 4999);
+  return sendable ? code : 1002;
+}
+
 uint16_t close_code_of(std::string_view payload) {
   if (payload.size() < 2)
     return 1005;

@@ -76,4 +76,8 @@ std::string close_payload(uint16_t code, std::string_view reason);
 /// The close code in a close frame's payload (1005 "no status" when empty).
 uint16_t close_code_of(std::string_view payload);
 
+/// The code to answer a client's close frame with: its own code when that may be sent on the
+/// wire, 1000 for an empty close, 1002 for a malformed one or a code that is never sent.
+uint16_t close_reply_code(std::string_view payload);
+
 }  // namespace parley::net

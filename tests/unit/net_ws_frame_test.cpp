@@ -676,3 +676,13 @@ CAF_TEST(close payload and close code round trip) {
   CAF_CHECK_EQUAL(close_code_of(""), 1005);
   CAF_CHECK_EQUAL(close_code_of(std::string("\x03", 1)), 1005);
 }
+
+CAF_TEST(a client close is answered with a code that may be sent) {
+  CAF_CHECK_EQUAL(close_reply_code(""), 1000);
+  CAF_CHECK_EQUAL(close_reply_code(std::string(1, '\x03')), 1002);  // 1 byte: malformed
+  CAF_CHECK_EQUAL(close_reply_code(close_payload(1000, "bye")), 1000);
+  CAF_CHECK_EQUAL(close_reply_code(close_payload(1001, "")), 1001);
+  CAF_CHECK_EQUAL(close_reply_code(close_payload(4000, "app")), 4000);
+  for (uint16_t never : {999, 1004, 1005, 1006, 1015, 2999, 5000})
+    CAF_CHECK_EQUAL(close_reply_code(close_payload(never, "")), 1002);
+}
