@@ -38,9 +38,9 @@ bool header_has_token(const http_session::request& req, http::field f, std::stri
 
 }  // namespace
 
-http_session::http_session(boost::asio::ip::tcp::socket socket,
+http_session::http_session(boost::asio::ip::tcp::socket socket, io_shard& shard,
                            std::shared_ptr<server_context> ctx)
-  : stream_(std::move(socket)), ctx_(std::move(ctx)) {}
+  : stream_(std::move(socket)), shard_(shard), ctx_(std::move(ctx)) {}
 
 void http_session::run() {
   do_read();
@@ -136,7 +136,8 @@ void http_session::upgrade(request& req) {
         return;
       // Bytes the client sent right after its request belong to the WebSocket.
       auto leftover = beast::buffers_to_string(self->buffer_.data());
-      auto conn = std::make_shared<ws_connection>(self->stream_.release_socket(), self->ctx_, enc);
+      auto conn = std::make_shared<ws_connection>(self->stream_.release_socket(), self->shard_,
+                                                  self->ctx_, enc);
       conn->start(claims, std::move(leftover));
     });
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "net/io_shard.hpp"
 #include "net/server_context.hpp"
 
 namespace parley::net {
@@ -20,7 +21,8 @@ public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
   using response = boost::beast::http::response<boost::beast::http::string_body>;
 
-  http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_context> ctx);
+  http_session(boost::asio::ip::tcp::socket socket, io_shard& shard,
+               std::shared_ptr<server_context> ctx);
 
   void run();
 
@@ -33,6 +35,7 @@ private:
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  io_shard& shard_;
   std::shared_ptr<server_context> ctx_;
 };
 

@@ -1,7 +1,6 @@
 #include "net/server.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "net/http_session.hpp"
 
@@ -10,8 +9,19 @@ namespace parley::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-server::server(std::shared_ptr<server_context> ctx)
-  : ctx_(std::move(ctx)), acceptor_(asio::make_strand(ioc_)) {}
+namespace {
+
+std::vector<std::unique_ptr<io_shard>> make_shards(int n) {
+  std::vector<std::unique_ptr<io_shard>> out;
+  for (int i = 0; i < std::max(1, n); ++i)
+    out.push_back(std::make_unique<io_shard>());
+  return out;
+}
+
+}  // namespace
+
+server::server(std::shared_ptr<server_context> ctx, int threads)
+  : ctx_(std::move(ctx)), shards_(make_shards(threads)), acceptor_(shards_[0]->context()) {}
 
 server::~server() {
   stop();
@@ -42,21 +52,26 @@ tcp::endpoint server::local_endpoint() const {
 }
 
 void server::do_accept() {
-  // Each connection gets its own strand, so its handlers never run concurrently.
-  acceptor_.async_accept(asio::make_strand(ioc_), [this](boost::system::error_code ec,
+  // Deal connections to the shards in turn; a connection stays on its shard for life.
+  auto& shard = *shards_[next_shard_++ % shards_.size()];
+  acceptor_.async_accept(shard.context(), [this, &shard](boost::system::error_code ec,
                                                          tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open())
       return;
     if (!ec && !ctx_->stopping())
-      std::make_shared<http_session>(std::move(socket), ctx_)->run();
+      std::make_shared<http_session>(std::move(socket), shard, ctx_)->run();
     // Out of file descriptors or similar: keep accepting; the error is per connection.
     do_accept();
   });
 }
 
-void server::start(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i)
-    threads_.emplace_back([this] { ioc_.run(); });
+void server::start() {
+  for (auto& shard : shards_)
+    threads_.emplace_back([&ctx = shard->context()] {
+      // Keep running while idle: handlers arrive from actor threads at any time.
+      auto guard = asio::make_work_guard(ctx);
+      ctx.run();
+    });
 }
 
 void server::close_connections(std::chrono::milliseconds grace) {
@@ -71,7 +86,8 @@ void server::close_connections(std::chrono::milliseconds grace) {
 }
 
 void server::stop() {
-  ioc_.stop();
+  for (auto& shard : shards_)
+    shard->context().stop();
   for (auto& t : threads_)
     if (t.joinable())
       t.join();

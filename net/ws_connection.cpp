@@ -31,9 +31,10 @@ std::string session_name(const caf::actor& a) {
 
 }  // namespace
 
-ws_connection::ws_connection(tcp::socket socket, std::shared_ptr<server_context> ctx,
-                             actors::encoding enc)
+ws_connection::ws_connection(tcp::socket socket, io_shard& shard,
+                             std::shared_ptr<server_context> ctx, actors::encoding enc)
   : socket_(std::move(socket)),
+    shard_(shard),
     ctx_(std::move(ctx)),
     enc_(enc),
     parser_(static_cast<size_t>(ctx_->settings().max_frame)),
@@ -68,7 +69,7 @@ void ws_connection::start(std::optional<token_claims> claims, std::string leftov
   do_read();
 }
 
-// -- client_link ------------------------------------------------------------------------------
+// -- client_link ----------------------------------------------------------------------------------
 
 void ws_connection::push(outbound item) {
   std::lock_guard lock{mu_};
@@ -77,7 +78,7 @@ void ws_connection::push(outbound item) {
   inbox_.push_back(std::move(item));
   if (!flush_posted_) {
     flush_posted_ = true;
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_flush(); });
+    shard_.schedule_flush(shared_from_this());
   }
 }
 
@@ -100,7 +101,7 @@ void ws_connection::close(actors::close_code code, std::string reason) {
   });
 }
 
-// -- output (strand) --------------------------------------------------------------------------
+// -- output (the shard's thread) ------------------------------------------------------------------
 
 void ws_connection::on_flush() {
   std::vector<outbound> items;
@@ -189,7 +190,7 @@ void ws_connection::reply_now(actors::request_id id, actors::reply_body body) {
   do_write();
 }
 
-// -- input (strand) ---------------------------------------------------------------------------
+// -- input (the shard's thread) -------------------------------------------------------------------
 
 void ws_connection::do_read() {
   if (phase_ == phase::closed)
@@ -340,7 +341,7 @@ void ws_connection::bad_frame(const actors::request_id& id, std::string message)
     start_close(static_cast<uint16_t>(actors::close_code::policy), "too many bad frames");
 }
 
-// -- closing (strand) -------------------------------------------------------------------------
+// -- closing (the shard's thread) -----------------------------------------------------------------
 
 void ws_connection::start_close(uint16_t code, std::string_view reason) {
   if (phase_ == phase::closing || phase_ == phase::closed)
@@ -398,7 +399,7 @@ void ws_connection::teardown() {
   ctx_->remove(this);
 }
 
-// -- timers (strand) --------------------------------------------------------------------------
+// -- timers (the shard's thread) ------------------------------------------------------------------
 
 void ws_connection::arm_timer() {
   if (phase_ == phase::closing || phase_ == phase::closed)

@@ -2,7 +2,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <caf/actor.hpp>
 
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "actors/client_link.hpp"
+#include "net/io_shard.hpp"
 #include "net/jwt.hpp"
 #include "net/server_context.hpp"
 #include "net/ws_frame.hpp"
@@ -31,13 +31,14 @@ using tcp = asio::ip::tcp;
 /// one gather write. Owns the heartbeat, the auth deadline, token expiry, the bad-frame
 /// limit and the output limit (slow consumers are closed with 4009, never waited for).
 ///
-/// Threads: everything but the client_link calls runs on the connection's strand. The
-/// client_link calls come from actor threads: they append to a small locked inbox and post
-/// one flush to the strand when the inbox was empty.
+/// Threads: everything but the client_link calls runs on the thread of the connection's
+/// io_shard. The client_link calls come from actor threads: they append to a small locked
+/// inbox and, when it was empty, ask the shard for a flush (batched with other connections).
 class ws_connection : public actors::client_link,
                       public std::enable_shared_from_this<ws_connection> {
 public:
-  ws_connection(tcp::socket socket, std::shared_ptr<server_context> ctx, actors::encoding enc);
+  ws_connection(tcp::socket socket, io_shard& shard, std::shared_ptr<server_context> ctx,
+                actors::encoding enc);
   ~ws_connection() override;
 
   /// Starts the connection. `claims`: already authenticated at the upgrade (header or
@@ -52,6 +53,9 @@ public:
   void deliver(actors::event_ptr ev) override;
   void send_reply(actors::reply r) override;
   void close(actors::close_code code, std::string reason) override;
+
+  /// Encodes what the inbox holds and writes it (the shard's thread).
+  void on_flush();
 
 private:
   enum class phase { awaiting_auth, open, closing, closed };
@@ -74,8 +78,7 @@ private:
 
   void push(outbound item);
 
-  // -- strand ------------------------------------------------------------------------------
-  void on_flush();
+  // -- the shard's thread ------------------------------------------------------------------
   void enqueue(outbound& item);
   void do_write();
   void on_write(boost::system::error_code ec);
@@ -94,6 +97,7 @@ private:
   void teardown();
 
   tcp::socket socket_;
+  io_shard& shard_;
   std::shared_ptr<server_context> ctx_;
   actors::encoding enc_;
   ws_frame_parser parser_;
@@ -114,7 +118,7 @@ private:
   bool flush_posted_ = false;
   bool link_closed_ = false;
 
-  // Write state (strand only).
+  // Write state (the shard's thread only).
   std::deque<out_frame> queue_;
   size_t queued_bytes_ = 0;
   size_t frames_in_write_ = 0;

@@ -110,10 +110,10 @@ int serve(const std::vector<std::string>& args) {
 
   auto ctx = std::make_shared<net::server_context>(*broker.value(), s,
                                                    jwt_settings(s, secret), dev.enabled);
-  net::server srv{ctx};
+  net::server srv{ctx, s.io_threads};
   if (auto err = srv.listen(host, port); !err.empty())
     return fail(err);
-  srv.start(s.io_threads);
+  srv.start();
   auto ep = srv.local_endpoint();
   std::printf("parley: listening on %s:%u\n", ep.address().to_string().c_str(), ep.port());
   std::fflush(stdout);
