@@ -28,6 +28,23 @@ void fail(session_actor_ptr self, const request_id& id, const caf::error& err) {
   answer_error(self, id, to_error_info(err));
 }
 
+/// The reply handler of a request answered with a `T`: pass it on to the client.
+template <class T>
+auto pass_on(session_actor_ptr self, const request_id& id) {
+  return [=](T& result) {
+    done(self);
+    answer(self, id, std::move(result));
+  };
+}
+
+/// The reply handler of a request answered with nothing: `ok` to the client.
+auto plain_ok(session_actor_ptr self, const request_id& id) {
+  return [=]() {
+    done(self);
+    answer(self, id, ok_empty{});
+  };
+}
+
 /// Calls `f(room)` with the room's actor: the joined one, or the directory's answer.
 template <class F>
 void with_room(session_actor_ptr self, const std::string& room, const request_id& id, F f) {
@@ -60,12 +77,7 @@ void ask_room(session_actor_ptr self, const std::string& room, const request_id&
 void handle(session_actor_ptr self, const request_id& id, create_req& r) {
   auto& st = self->state;
   self->request(st.directory, st.cfg.request_timeout, create_atom::value, st.user, r)
-    .then(
-      [=](ok_create& ok) {
-        done(self);
-        answer(self, id, std::move(ok));
-      },
-      [=](caf::error& err) { fail(self, id, err); });
+    .then(pass_on<ok_create>(self, id), [=](caf::error& err) { fail(self, id, err); });
 }
 
 void handle(session_actor_ptr self, const request_id& id, join_req& r) {
@@ -109,44 +121,24 @@ void handle(session_actor_ptr self, const request_id& id, leave_req& r) {
 
 void handle(session_actor_ptr self, const request_id& id, send_req& r) {
   auto room = r.room;
-  ask_room(
-    self, room, id, false,
-    [=](ok_send& ok) {
-      done(self);
-      answer(self, id, std::move(ok));
-    },
-    send_atom::value, self->state.user, std::move(r));
+  ask_room(self, room, id, false, pass_on<ok_send>(self, id), send_atom::value,
+           self->state.user, std::move(r));
 }
 
 void handle(session_actor_ptr self, const request_id& id, typing_req& r) {
-  ask_room(
-    self, r.room, id, false,
-    [=]() {
-      done(self);
-      answer(self, id, ok_empty{});
-    },
-    typing_atom::value, self->state.user, r.on, self->id());
+  ask_room(self, r.room, id, false, plain_ok(self, id), typing_atom::value, self->state.user,
+           r.on, self->id());
 }
 
 void handle(session_actor_ptr self, const request_id& id, read_req& r) {
-  ask_room(
-    self, r.room, id, false,
-    [=]() {
-      done(self);
-      answer(self, id, ok_empty{});
-    },
-    read_atom::value, self->state.user, r.seq, self->id());
+  ask_room(self, r.room, id, false, plain_ok(self, id), read_atom::value, self->state.user,
+           r.seq, self->id());
 }
 
 void handle(session_actor_ptr self, const request_id& id, history_req& r) {
   auto room = r.room;
-  ask_room(
-    self, room, id, false,
-    [=](ok_history& h) {
-      done(self);
-      answer(self, id, std::move(h));
-    },
-    history_atom::value, self->state.user, std::move(r));
+  ask_room(self, room, id, false, pass_on<ok_history>(self, id), history_atom::value,
+           self->state.user, std::move(r));
 }
 
 // auth and ping never reach a session: the connection answers them.
