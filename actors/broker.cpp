@@ -21,6 +21,8 @@ broker_config make_broker_config(const config::settings& s) {
   c.room.idle_timeout = milliseconds{s.room_idle_timeout_ms};
   c.room.max_writer_backlog = s.writer_max_backlog;
   c.writer.max_batch = s.writer_max_batch;
+  c.writers = std::max(1, s.writers);
+  c.readers = std::max(1, s.readers);
   c.writer.backlog = c.room.writer_backlog;  // one counter, shared by rooms and writer
   c.session.limits.max_body = s.max_body;
   c.session.limits.max_meta = s.max_meta;
@@ -34,31 +36,36 @@ broker_config make_broker_config(const config::settings& s) {
 storage::result<std::unique_ptr<broker>> broker::start(caf::actor_system& sys,
                                                        const store_factory& open,
                                                        broker_config cfg) {
-  auto write_store = open();
-  if (!write_store)
-    return write_store.err();
-  auto read_store = open();
-  if (!read_store)
-    return read_store.err();
   std::unique_ptr<broker> b{new broker(sys, std::move(cfg))};
-  std::shared_ptr<storage::store> ws = std::move(write_store.value());
-  std::shared_ptr<storage::store> rs = std::move(read_store.value());
-  if (b->cfg_.detached_storage) {
-    b->writer_ = sys.spawn<caf::detached>(writer_actor, ws, b->cfg_.writer);
-    b->reader_ = sys.spawn<caf::detached>(reader_actor, rs);
-  } else {
-    b->writer_ = sys.spawn(writer_actor, ws, b->cfg_.writer);
-    b->reader_ = sys.spawn(reader_actor, rs);
+  auto& c = b->cfg_;
+  // Each writer and reader owns one connection; opening them all first means a bad store
+  // URL fails the start, not the first request.
+  std::vector<std::shared_ptr<storage::store>> stores;
+  for (int i = 0; i < c.writers + c.readers; ++i) {
+    auto s = open();
+    if (!s)
+      return s.err();
+    stores.emplace_back(std::move(s.value()));
   }
-  b->directory_ = sys.spawn(directory_actor, b->cfg_.room, b->writer_, b->reader_);
+  auto spawn = [&](auto fun, auto&&... xs) {
+    return c.detached_storage ? sys.spawn<caf::detached>(fun, xs...) : sys.spawn(fun, xs...);
+  };
+  for (int i = 0; i < c.writers; ++i)
+    b->writers_.push_back(spawn(writer_actor, stores[i], c.writer));
+  for (int i = 0; i < c.readers; ++i)
+    b->readers_.push_back(spawn(reader_actor, stores[c.writers + i], c.writer.unhealthy));
+  b->directory_ = sys.spawn(directory_actor, c.room, b->writers_, b->readers_);
   b->presence_ = sys.spawn(presence_actor);
   return b;
 }
 
 broker::~broker() {
-  for (auto* a : {&directory_, &presence_, &reader_, &writer_})
+  for (auto* a : {&directory_, &presence_})
     if (*a)
       caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+  for (auto* pool : {&readers_, &writers_})
+    for (auto& a : *pool)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
 caf::actor broker::spawn_session(std::string user, link_ptr link) {
@@ -77,7 +84,8 @@ void broker::drain(std::chrono::milliseconds grace) {
   // Rooms first (their in-flight appends reach the writer), then the writer's last batch:
   // FIFO order between each room and the writer puts that drain after every append.
   self->request(directory_, left(), drain_atom::value).receive([] {}, [](caf::error&) {});
-  self->request(writer_, left(), drain_atom::value).receive([] {}, [](caf::error&) {});
+  for (auto& w : writers_)
+    self->request(w, left(), drain_atom::value).receive([] {}, [](caf::error&) {});
 }
 
 }  // namespace parley::actors

@@ -25,6 +25,8 @@ struct broker_config {
   room_config room;
   writer_config writer;
   session_config session;
+  int writers = 1;
+  int readers = 1;
   /// Writer and reader block on the database, so they get threads of their own; tests on
   /// the deterministic coordinator turn this off.
   bool detached_storage = true;
@@ -35,11 +37,12 @@ broker_config make_broker_config(const config::settings& s);
 /// Opens one store connection (one per writer and reader).
 using store_factory = std::function<storage::result<std::unique_ptr<storage::store>>()>;
 
-/// The actors of one node: writer, reader, directory and presence registry, and the way to
-/// start a session for a new connection. What net/ and apps/ hold on to.
+/// The actors of one node: the writer and reader pools, the directory and the presence
+/// registry, and the way to start a session for a new connection. What net/ and apps/ hold
+/// on to.
 class broker {
 public:
-  /// Opens the writer's and the reader's store connections; fails if either fails.
+  /// Opens every writer's and reader's store connection; fails if any fails.
   static storage::result<std::unique_ptr<broker>> start(caf::actor_system& sys,
                                                         const store_factory& open,
                                                         broker_config cfg);
@@ -54,6 +57,8 @@ public:
 
   const broker_config& config() const { return cfg_; }
   caf::actor directory() const { return directory_; }
+  /// False while any store connection is known to be down (/readyz).
+  bool storage_healthy() const { return cfg_.writer.unhealthy->load() == 0; }
   caf::actor presence() const { return presence_; }
 
 private:
@@ -61,8 +66,8 @@ private:
 
   caf::actor_system& sys_;
   broker_config cfg_;
-  caf::actor writer_;
-  caf::actor reader_;
+  std::vector<caf::actor> writers_;
+  std::vector<caf::actor> readers_;
   caf::actor directory_;
   caf::actor presence_;
 };

@@ -34,11 +34,16 @@ storage::room_record make_record(const std::string& id, const std::string& creat
   return rec;
 }
 
+caf::actor writer_for(directory_state& st, const std::string& id) {
+  return st.writers[pool_index(id, st.writers.size())];
+}
+
 caf::actor room_for(directory_actor_ptr self, const std::string& id) {
   auto& st = self->state;
   auto& room = st.rooms[id];
   if (!room) {
-    room = self->spawn(room_actor, id, st.cfg, st.writer, st.reader,
+    room = self->spawn(room_actor, id, st.cfg, writer_for(st, id),
+                       st.readers[pool_index(id, st.readers.size())],
                        caf::actor_cast<caf::actor>(self));
     self->monitor(room);
   }
@@ -61,11 +66,18 @@ void release_lookups(directory_actor_ptr self, const std::string& id) {
 
 }  // namespace
 
-caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::actor writer,
-                              caf::actor reader) {
+size_t pool_index(const std::string& room_id, size_t pool_size) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : room_id)
+    h = (h ^ c) * 1099511628211ull;
+  return pool_size == 0 ? 0 : static_cast<size_t>(h % pool_size);
+}
+
+caf::behavior directory_actor(directory_actor_ptr self, room_config cfg,
+                              std::vector<caf::actor> writers, std::vector<caf::actor> readers) {
   self->state.cfg = std::move(cfg);
-  self->state.writer = std::move(writer);
-  self->state.reader = std::move(reader);
+  self->state.writers = std::move(writers);
+  self->state.readers = std::move(readers);
   // Rooms are not linked to the directory (a failing room must not take it down), so
   // when the directory is told to exit, it passes that on to every room.
   self->set_exit_handler([=](caf::exit_msg& msg) {
@@ -98,7 +110,7 @@ caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::ac
         return make_error(error_code::conflict, "room " + id + " is being created");
       st.creating[id];
       auto rp = self->make_response_promise();
-      self->request(st.writer, st.cfg.storage_timeout, create_atom::value,
+      self->request(writer_for(st, id), st.cfg.storage_timeout, create_atom::value,
                     make_record(id, user, req, st.cfg.now_ms()))
         .then(
           [=]() mutable {

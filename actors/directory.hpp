@@ -13,8 +13,8 @@ namespace parley::actors {
 
 struct directory_state {
   room_config cfg;
-  caf::actor writer;
-  caf::actor reader;
+  std::vector<caf::actor> writers;
+  std::vector<caf::actor> readers;
   std::unordered_map<std::string, caf::actor> rooms;
   /// Lookups of a room whose `create` is still in flight wait for it, so a client that
   /// pipelines create, join and send finds the room it just created.
@@ -26,12 +26,17 @@ struct directory_state {
 using directory_actor_ptr = caf::stateful_actor<directory_state>*;
 
 /// The directory: resolves a room id to its room actor, spawning it on demand (it loads
-/// itself from storage), and forgets rooms that stop. Creates rooms through the writer.
+/// itself from storage) with the writer and reader its id hashes to, and forgets rooms that
+/// stop. Creates rooms through that writer.
 ///   (get_room_atom, room_id)            -> caf::actor
 ///   (create_atom, user, create_req)     -> ok_create (validated by the session)
 ///   (drain_atom)                        -> void, once every room has nothing in flight
 ///   (stopping_atom, room_id)            from a room that stops after being idle
-caf::behavior directory_actor(directory_actor_ptr self, room_config cfg, caf::actor writer,
-                              caf::actor reader);
+caf::behavior directory_actor(directory_actor_ptr self, room_config cfg,
+                              std::vector<caf::actor> writers, std::vector<caf::actor> readers);
+
+/// The pool member for a room: a stable hash of its id (FNV-1a), so a room always uses the
+/// same writer and per-room order holds.
+size_t pool_index(const std::string& room_id, size_t pool_size);
 
 }  // namespace parley::actors

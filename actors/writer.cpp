@@ -1,9 +1,27 @@
 #include "actors/writer.hpp"
 
 #include "actors/errors.hpp"
+#include "actors/storage_probe.hpp"
 
 namespace parley::actors {
 namespace {
+
+/// The store's outcomes, or `unavailable` for every room without touching a store that is
+/// known to be down.
+std::vector<storage::room_write_outcome>
+write_or_fail_fast(writer_actor_ptr self, const std::vector<storage::room_writes>& batch) {
+  auto& st = self->state;
+  if (st.breaker.down(self->clock().now()))
+    return std::vector<storage::room_write_outcome>(
+      batch.size(), {storage::errc::unavailable, "storage is down; retry", {}});
+  auto outcomes = st.store->write(batch);
+  storage::error worst;
+  for (auto& o : outcomes)
+    if (storage_breaker::is_storage_failure(o.code))
+      worst = {o.code, o.message};
+  note_storage_result(self, worst);
+  return outcomes;
+}
 
 /// Commits everything queued as one transaction and tells each room how its part went.
 void flush(writer_actor_ptr self) {
@@ -31,7 +49,7 @@ void flush(writer_actor_ptr self) {
   }
   auto n = static_cast<int64_t>(st.queue.size());
   st.queue.clear();
-  auto outcomes = st.store->write(batch);
+  auto outcomes = write_or_fail_fast(self, batch);
   st.cfg.backlog->fetch_sub(n, std::memory_order_relaxed);
   for (size_t i = 0; i < batch.size(); ++i) {
     auto& out = outcomes[i];
@@ -51,6 +69,7 @@ caf::behavior writer_actor(writer_actor_ptr self, std::shared_ptr<storage::store
                            writer_config cfg) {
   self->state.store = std::move(store);
   self->state.cfg = std::move(cfg);
+  self->state.breaker = storage_breaker{self->state.cfg.unhealthy};
   return {
     [=](append_atom, std::string& room_id, pending_write& w) {
       auto& st = self->state;
@@ -68,11 +87,15 @@ caf::behavior writer_actor(writer_actor_ptr self, std::shared_ptr<storage::store
       }
     },
     [=](flush_atom) { flush(self); },
+    [=](ping_atom) { probe_storage(self); },
     [=](resync_atom, const std::string& room_id, int64_t after) -> caf::result<resync_result> {
       auto& st = self->state;
       flush(self);
+      if (st.breaker.down(self->clock().now()))
+        return make_error(error_code::unavailable, "storage is down");
       st.poisoned.erase(room_id);
       auto rec = st.store->load_room(room_id);
+      note_storage_result(self, rec ? storage::error{} : rec.err());
       if (!rec)
         return make_error(rec.err());
       if (!rec.value())
@@ -88,7 +111,11 @@ caf::behavior writer_actor(writer_actor_ptr self, std::shared_ptr<storage::store
       return r;
     },
     [=](create_atom, const storage::room_record& room) -> caf::result<void> {
-      if (auto err = self->state.store->create_room(room))
+      if (self->state.breaker.down(self->clock().now()))
+        return make_error(error_code::unavailable, "storage is down");
+      auto err = self->state.store->create_room(room);
+      note_storage_result(self, err);
+      if (err)
         return make_error(err);
       return caf::unit;
     },

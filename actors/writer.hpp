@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "actors/storage_breaker.hpp"
 #include "storage/store.hpp"
 
 namespace parley::actors {
@@ -18,6 +19,8 @@ struct writer_config {
   int64_t max_batch = 1'024;
   /// Appends waiting in writers' mailboxes; rooms refuse writes beyond their limit.
   std::shared_ptr<std::atomic<int64_t>> backlog = std::make_shared<std::atomic<int64_t>>(0);
+  /// Store connections that are down (shared by all writers and readers; /readyz).
+  std::shared_ptr<std::atomic<int>> unhealthy = std::make_shared<std::atomic<int>>(0);
 };
 
 /// A write waiting for the next group commit.
@@ -35,6 +38,7 @@ struct writer_state {
   /// Rooms whose last batch failed: their later appends are dropped (the room has already
   /// failed them) until the room's `resync` arrives, which FIFO order puts after them.
   std::unordered_set<std::string> poisoned;
+  storage_breaker breaker;
   static inline const char* name = "parley.writer";
 };
 
@@ -43,7 +47,8 @@ using writer_actor_ptr = caf::stateful_actor<writer_state>*;
 /// The writer: owns one store connection and commits in batches (group commit). Appends are
 /// queued as they arrive; a `flush` message it sends itself runs after everything already in
 /// its mailbox, so one transaction takes all that waited — one event under light load, up
-/// to `max_batch` under heavy load. Run it detached: it blocks on the database.
+/// to `max_batch` under heavy load. Run it detached: it blocks on the database. While the
+/// database is down (storage_breaker), batches fail at once with `unavailable`.
 ///   (append_atom, room_id, pending_write)  from a room; answered per room and batch with
 ///       (committed_atom, room_id, count) or (failed_atom, room_id, error, duplicates)
 ///   (resync_atom, room_id, after)           -> resync_result

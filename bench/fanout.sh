@@ -7,11 +7,11 @@
 #   e.g. bench/fanout.sh 3 --rooms 1 --subscribers 100 --rate 1000 --duration 10
 #
 # Environment: BROKER_CPUS / BENCH_CPUS pin the processes with taskset (e.g. 0 and 1);
-# unset, both share the machine's cores.
+# unset, both share the machine's cores. PARLEY_BIN_DIR runs another build (a baseline).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}; shift || true
-bin=$here/build/apps
+bin=${PARLEY_BIN_DIR:-$here/build/apps}
 secret=bench-secret-0123456789abcdef0123456789
 pin() { if [[ -n "${1:-}" ]]; then echo "taskset -c $1"; fi; }
 results=$(mktemp)

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 #include <toml++/toml.h>
@@ -199,6 +200,13 @@ void resolve_defaults(settings& s, unsigned hw) {
     s.io_threads = static_cast<int>(hw >= 4 ? hw / 2 : 1);
   if (s.scheduler_threads == 0)
     s.scheduler_threads = static_cast<int>(hw);
+  auto per_core = std::max(2, static_cast<int>(hw));
+  if (s.store.starts_with("sqlite:"))
+    s.writers = 1;  // SQLite has one write lock: more writers would only wait for it
+  else if (s.writers == 0)
+    s.writers = per_core;
+  if (s.readers == 0)
+    s.readers = per_core;
 }
 
 bool split_host_port(std::string_view text, std::string& host, uint16_t& port) {

@@ -219,6 +219,14 @@ std::vector<setting_info> build_table() {
                    "join with `since` more than this far behind replays nothing and answers "
                    "gap:true.",
                    int64(&s::replay_max, 0, 1'000'000)));
+  t.push_back(make("storage.writers", "--writers", "PARLEY_WRITERS",
+                   "Writer actors, each with its own database connection; a room always uses "
+                   "the same one. 0 = one per core, at least 2 (SQLite: always 1).",
+                   int32(&s::writers, 0, 256)));
+  t.push_back(make("storage.readers", "--readers", "PARLEY_READERS",
+                   "Reader actors (history, replays, room loads), each with its own "
+                   "connection. 0 = one per core, at least 2.",
+                   int32(&s::readers, 0, 256)));
   t.push_back(make("storage.max_batch", "--writer-max-batch", "PARLEY_WRITER_MAX_BATCH",
                    "Events committed in one transaction at most (group commit cap).",
                    int64(&s::writer_max_batch, 1, 1'000'000)));

@@ -49,6 +49,8 @@ struct settings {
   int64_t room_cid_cache = 10'000;           ///< (sender, cid) pairs remembered per room.
   int64_t room_max_in_flight = 1'000;        ///< Uncommitted appends per room; more: unavailable.
   int64_t replay_max = 1'000;                ///< join `since` beyond this: gap:true.
+  int writers = 0;                           ///< Writer actors; 0 = auto (SQLite: 1).
+  int readers = 0;                           ///< Reader actors; 0 = auto.
   int64_t writer_max_batch = 1'024;          ///< Events per transaction at most.
   int64_t writer_max_backlog = 100'000;      ///< Appends waiting for all writers; more: unavailable.
   int64_t shutdown_grace_ms = 5'000;         ///< SIGTERM: time for in-flight work to finish.

@@ -28,9 +28,8 @@ public:
   const jwt_verifier& verifier() const { return verifier_; }
   bool dev_tokens() const { return dev_tokens_; }
 
-  /// `/readyz`: false while storage is known to be out of reach, or while shutting down.
-  bool ready() const { return ready_.load() && !stopping_.load(); }
-  void set_ready(bool r) { ready_.store(r); }
+  /// `/readyz`: false while a store connection is known to be down, or while shutting down.
+  bool ready() const { return !stopping_.load() && broker_.storage_healthy(); }
 
   bool stopping() const { return stopping_.load(); }
 
@@ -50,7 +49,6 @@ private:
   config::settings settings_;
   jwt_verifier verifier_;
   bool dev_tokens_;
-  std::atomic<bool> ready_{true};
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;
   /// Owns the open connections; a connection removes itself when its socket is done.

@@ -10,9 +10,11 @@ namespace parley::test {
 /// What the next writes of a faulty_store do: fail without writing, or write and then
 /// claim failure (a commit whose outcome the caller cannot know).
 struct fault_plan {
+  std::atomic<bool> down{false};  ///< Every call fails with unavailable, as if unreachable.
   std::atomic<int> fail_writes{0};
   std::atomic<int> doubtful_writes{0};
   std::atomic<int> writes{0};  ///< write() calls seen (group commits).
+  std::atomic<int> pings{0};
 };
 
 /// A store that forwards to a real one, except for the faults its plan injects.
@@ -23,11 +25,16 @@ public:
 
   storage::status migrate() override { return inner_->migrate(); }
   storage::result<int> schema_version() override { return inner_->schema_version(); }
-  storage::status ping() override { return inner_->ping(); }
+  storage::status ping() override {
+    ++plan_->pings;
+    return plan_->down ? unreachable() : inner_->ping();
+  }
   storage::status create_room(const storage::room_record& r) override {
     return inner_->create_room(r);
   }
   storage::result<std::optional<storage::room_record>> load_room(std::string_view r) override {
+    if (plan_->down)
+      return unreachable();
     return inner_->load_room(r);
   }
   storage::result<std::vector<storage::event>> events_after(std::string_view r, int64_t a,
@@ -54,6 +61,8 @@ public:
       return std::vector<storage::room_write_outcome>(batch.size(),
                                                       storage::room_write_outcome{code, "injected", {}});
     };
+    if (plan_->down)
+      return all(storage::errc::unavailable);
     if (plan_->fail_writes > 0) {
       --plan_->fail_writes;
       return all(storage::errc::unavailable);
@@ -67,6 +76,8 @@ public:
   }
 
 private:
+  static storage::error unreachable() { return {storage::errc::unavailable, "injected outage"}; }
+
   std::unique_ptr<storage::store> inner_;
   std::shared_ptr<fault_plan> plan_;
 };

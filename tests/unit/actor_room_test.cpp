@@ -1,6 +1,9 @@
 #define CAF_SUITE actor_room
 #include "actor_fixture.hpp"
 
+#include <set>
+
+#include "actors/directory.hpp"
 #include "actors/reader.hpp"
 #include "actors/room.hpp"
 #include "actors/writer.hpp"
@@ -150,6 +153,11 @@ CAF_TEST(a failed batch fails its sends and the next seq has no gap) {
   // Nothing unstored was delivered, nothing was stored.
   CAF_CHECK_EQUAL(link->seqs(), (std::vector<int64_t>{1}));
   CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1}));
+  // Right after the failure the writer fails fast (its breaker is down) ...
+  CAF_CHECK(is_error(send(r, "alice", "b"), error_code::unavailable));
+  // ... until its probe finds the store back and the room has re-read its head.
+  advance_time(std::chrono::milliseconds{250});
+  consume_messages();
   // The retry works and continues at 2.
   auto retry = send(r, "alice", "b");
   CAF_REQUIRE(ok(retry));
@@ -166,6 +174,8 @@ CAF_TEST(a commit of unknown outcome is found on resync and delivered once) {
   plan->doubtful_writes = 1;
   auto res = send(r, "alice", "maybe");
   CAF_CHECK(is_error(res, error_code::unavailable));
+  advance_time(std::chrono::milliseconds{250});  // the breaker's back-off
+  consume_messages();
   // It was committed after all: the resync delivered it to subscribers.
   CAF_CHECK_EQUAL(link->seqs(), (std::vector<int64_t>{1}));
   // The client retries with the same cid and gets the stored seq.
@@ -191,6 +201,57 @@ CAF_TEST(writes are refused while the storage stays out of reach) {
   auto res = send(r, "alice", "c");
   CAF_REQUIRE(ok(res));
   CAF_CHECK_EQUAL(ok(res)->seq, 1);
+}
+
+CAF_TEST(during an outage sends fail fast and a probe brings the writer back) {
+  start();
+  make_room("r1", {"alice"});
+  auto r = room("r1");
+  CAF_REQUIRE(ok(send(r, "alice", "a")));
+  CAF_CHECK(broker->storage_healthy());
+  plan->down = true;
+  CAF_CHECK(is_error(send(r, "alice", "b"), error_code::unavailable));
+  CAF_CHECK(!broker->storage_healthy());
+  // While the breaker is down, further writes do not even reach the store.
+  auto writes = plan->writes.load();
+  advance_time(std::chrono::milliseconds{50});
+  consume_messages();
+  CAF_CHECK(is_error(send(r, "alice", "c"), error_code::unavailable));
+  CAF_CHECK_EQUAL(plan->writes.load(), writes);
+  // Probes back off while the store stays down ...
+  auto pings = plan->pings.load();
+  advance_time(std::chrono::seconds{3});
+  consume_messages();
+  CAF_CHECK_GREATER(plan->pings.load(), pings);
+  CAF_CHECK(!broker->storage_healthy());
+  // ... and find it back: healthy again without any traffic, and seq continues at 2.
+  plan->down = false;
+  advance_time(std::chrono::seconds{6});
+  consume_messages();
+  CAF_CHECK(broker->storage_healthy());
+  auto res = send(r, "alice", "b");
+  CAF_REQUIRE(ok(res));
+  CAF_CHECK_EQUAL(ok(res)->seq, 2);
+  CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1, 2}));
+}
+
+CAF_TEST(rooms are spread over the writer pool by a stable hash) {
+  CAF_CHECK_EQUAL(pool_index("r1", 1), 0u);
+  CAF_CHECK_EQUAL(pool_index("r1", 4), pool_index("r1", 4));
+  std::set<size_t> used;
+  for (int i = 0; i < 64; ++i)
+    used.insert(pool_index("room-" + std::to_string(i), 4));
+  CAF_CHECK_EQUAL(used.size(), 4u);
+  cfg.writers = 3;
+  cfg.readers = 2;
+  start();
+  for (int i = 0; i < 6; ++i)
+    make_room("r" + std::to_string(i), {"alice"});
+  for (int i = 0; i < 6; ++i) {
+    auto res = send(room("r" + std::to_string(i)), "alice", "c");
+    CAF_REQUIRE(ok(res));
+    CAF_CHECK_EQUAL(ok(res)->seq, 1);
+  }
 }
 
 CAF_TEST(join answers not_found for unknown rooms and forbidden for non members) {
@@ -242,8 +303,10 @@ CAF_TEST(a replay from storage holds live events back and keeps one ordered stre
   // A room actor of our own, whose reader holds replays at a gate.
   auto held = std::make_shared<std::vector<held_replay>>();
   auto path = dir.file("parley.db");
-  auto real = sys.spawn(reader_actor, std::shared_ptr<storage::store>{
-                                        storage::open_store("sqlite:" + path).value().release()});
+  auto real = sys.spawn(reader_actor,
+                        std::shared_ptr<storage::store>{
+                          storage::open_store("sqlite:" + path).value().release()},
+                        std::make_shared<std::atomic<int>>(0));
   auto reader = sys.spawn(gated_reader, real, held);
   auto writer = sys.spawn(writer_actor,
                           std::shared_ptr<storage::store>{
