@@ -13,6 +13,11 @@ std::optional<error_info> too_large(std::string msg) {
   return error_info{error_code::too_large, std::move(msg)};
 }
 
+/// PostgreSQL text cannot hold U+0000 (SQLite could): refused for every store alike.
+bool has_nul(std::string_view s) {
+  return s.find('\0') != std::string_view::npos;
+}
+
 std::optional<error_info> check_room(std::string_view room) {
   if (!valid_room_id(room))
     return bad("room must be 1-128 bytes of [A-Za-z0-9_.:-]");
@@ -34,7 +39,7 @@ bool valid_room_id(std::string_view id) {
 }
 
 bool valid_user_id(std::string_view id) {
-  return !id.empty() && id.size() <= 128;
+  return !id.empty() && id.size() <= 128 && !has_nul(id);
 }
 
 std::optional<error_info> validate(const create_req& r, const request_limits& lim) {
@@ -45,7 +50,9 @@ std::optional<error_info> validate(const create_req& r, const request_limits& li
     return too_large("at most " + std::to_string(lim.max_members) + " members");
   for (auto& m : r.members)
     if (!valid_user_id(m))
-      return bad("member ids must be 1-128 bytes");
+      return bad("member ids must be 1-128 bytes without U+0000");
+  if (has_nul(r.title))
+    return bad("title must not contain U+0000");
   if (static_cast<int64_t>(r.title.size()) > lim.max_title)
     return too_large("title over " + std::to_string(lim.max_title) + " bytes");
   return std::nullopt;
@@ -76,6 +83,8 @@ std::optional<error_info> validate(const send_req& r, const request_limits& lim)
     return too_large("body over " + std::to_string(lim.max_body) + " bytes");
   if (static_cast<int64_t>(r.meta.size()) > lim.max_meta)
     return too_large("meta over " + std::to_string(lim.max_meta) + " bytes");
+  if (has_nul(r.cid) || has_nul(r.body) || has_nul(r.kind) || has_nul(r.meta))
+    return bad("text must not contain U+0000");
   return std::nullopt;
 }
 

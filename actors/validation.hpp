@@ -17,7 +17,7 @@ struct request_limits {
 
 /// 1-128 bytes of [A-Za-z0-9_.:-].
 bool valid_room_id(std::string_view id);
-/// 1-128 bytes (the JWT `sub` rule).
+/// 1-128 bytes (the JWT `sub` rule), without U+0000.
 bool valid_user_id(std::string_view id);
 
 /// nullopt when the request may go on; otherwise the error to answer with.

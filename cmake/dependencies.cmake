@@ -21,6 +21,13 @@ find_package(OpenSSL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
+# libpqxx 6.4 ships no CMake config. Its installed headers lack PQXX_HAVE_OPTIONAL, without
+# which NULL -> std::optional throws and std::optional parameters do not compile; no exported
+# symbol uses optional, so every user of the target defines it (TOOLCHAIN.md, pitfalls).
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+set_property(TARGET PkgConfig::PQXX APPEND PROPERTY
+  INTERFACE_COMPILE_DEFINITIONS PQXX_HAVE_OPTIONAL=1)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # PQconninfoParse
 
 # msgpack-cxx is unpacked from its .deb into third_party/ (see scripts/install-deps.sh).
 set(MSGPACK_ROOT "${CMAKE_SOURCE_DIR}/third_party/msgpack-cxx/usr/include")

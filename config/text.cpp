@@ -55,3 +55,22 @@ std::string join_list(const std::vector<std::string>& items) {
 }
 
 }  // namespace parley::config
+
+namespace parley::config {
+
+std::string redact_url(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos)
+    return std::string{url};
+  auto auth_start = scheme + 3;
+  auto at = url.find('@', auth_start);
+  auto slash = url.find('/', auth_start);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at))
+    return std::string{url};
+  auto colon = url.find(':', auth_start);
+  if (colon == std::string_view::npos || colon > at)
+    return std::string{url};
+  return std::string{url.substr(0, colon + 1)} + "***" + std::string{url.substr(at)};
+}
+
+}  // namespace parley::config

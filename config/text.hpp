@@ -14,5 +14,7 @@ std::string format_double(double x);
 /// Splits "a, b,,c" into {"a","b","c"}.
 std::vector<std::string> split_list(std::string_view text);
 std::string join_list(const std::vector<std::string>& items);
+/// "postgresql://u:secret@h/db" -> "postgresql://u:***@h/db", for logs and messages.
+std::string redact_url(std::string_view url);
 
 }  // namespace parley::config

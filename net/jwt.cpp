@@ -136,7 +136,9 @@ std::variant<token_claims, std::string> jwt_verifier::verify(std::string_view to
 
   token_claims out;
   auto sub = claims.if_contains("sub");
-  if (!sub || !sub->is_string() || sub->get_string().empty() || sub->get_string().size() > 128)
+  if (!sub || !sub->is_string() || sub->get_string().empty() ||
+      sub->get_string().size() > 128 ||
+      std::string_view{sub->get_string()}.find('\0') != std::string_view::npos)
     return std::string{"token needs a 'sub' of 1-128 bytes"};
   out.sub = std::string{sub->get_string()};
   if (auto name = claims.if_contains("name"); name && name->is_string())

@@ -3,11 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
 #include <exception>
+#include <functional>
 
 #include "storage/detail/message_fold.hpp"
+#include "storage/detail/migration_runner.hpp"
 #include "storage/detail/sqlite_batch_writer.hpp"
+#include "storage/detail/store_limits.hpp"
 #include "storage/migrations.hpp"
 
 namespace parley::storage {
@@ -16,13 +18,6 @@ namespace sql = detail::sql;
 using detail::rollback_guard;
 
 namespace {
-
-constexpr int64_t max_history_limit = 100;
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 /// Runs `f`, turning any exception (bad_alloc, a bug) into `internal`: nothing but values
 /// leaves the store. Transactions opened inside `f` are rolled back by their guards.
@@ -61,44 +56,43 @@ status sqlite_store::migrate() {
 }
 
 status sqlite_store::migrate_impl() {
-  if (auto err = conn_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
-                            "PRIMARY KEY, name TEXT, applied_at BIGINT)",
-                            "sqlite: create schema_version"))
-    return err;
-  for (const auto& m : embedded_migrations()) {
-    // Checked inside the write transaction: a second process migrating the same file at the
-    // same moment waits for the lock and then finds this migration recorded.
+  detail::migration_hooks hooks;
+  hooks.in_transaction = [&](const std::function<status()>& body) -> status {
+    // BEGIN IMMEDIATE takes the write lock: a second process migrating the same file waits
+    // for it (up to the busy timeout) and then finds the migration recorded.
     if (auto err = conn_.begin_write())
       return err;
     rollback_guard guard{conn_};
-    auto what = "sqlite: migration " + std::string{m.name};
-    {
-      auto st = sql::prepare(conn_, sql::has_version);
-      if (!st)
-        return st.err();
-      st->bind(1, int64_t{m.number});
-      auto rc = st->step();
-      if (rc == SQLITE_ROW)
-        continue;  // applied before; the guard ends the empty transaction
-      if (rc != SQLITE_DONE)
-        return conn_.fail(rc, what);
-    }
-    for (const auto& statement : split_sql_statements(m.sql))
-      if (auto err = conn_.exec(statement, what))
-        return err;
-    {
-      auto st = sql::prepare(conn_, sql::record_version);
-      if (!st)
-        return st.err();
-      st->bind(1, int64_t{m.number}).bind(2, m.name).bind(3, now_ms());
-      if (auto rc = st->step(); rc != SQLITE_DONE)
-        return conn_.fail(rc, what);
-    }
-    if (auto err = conn_.commit(what))
+    if (auto err = body())
+      return err;
+    if (auto err = conn_.commit("sqlite: migrate: COMMIT"))
       return err;
     guard.dismiss();
-  }
-  return {};
+    return {};
+  };
+  hooks.exec = [&](const std::string& sql, std::string_view what) {
+    return conn_.exec(sql, what);
+  };
+  hooks.is_applied = [&](int number) -> result<bool> {
+    auto st = sql::prepare(conn_, sql::has_version);
+    if (!st)
+      return st.err();
+    st->bind(1, int64_t{number});
+    auto rc = st->step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: schema_version");
+    return rc == SQLITE_ROW;
+  };
+  hooks.record = [&](const migration& m, int64_t applied_at) -> status {
+    auto st = sql::prepare(conn_, sql::record_version);
+    if (!st)
+      return st.err();
+    st->bind(1, int64_t{m.number}).bind(2, m.name).bind(3, applied_at);
+    if (auto rc = st->step(); rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: migration " + std::string{m.name});
+    return {};
+  };
+  return detail::apply_migrations(hooks, "sqlite");
 }
 
 result<int> sqlite_store::schema_version() {
@@ -302,7 +296,7 @@ result<history_page> sqlite_store::history(const history_query& q) {
 }
 
 result<history_page> sqlite_store::history_impl(const history_query& q) {
-  auto limit = std::clamp<int64_t>(q.limit, 1, max_history_limit);
+  auto limit = std::clamp<int64_t>(q.limit, 1, detail::max_history_limit);
   // With `after` the page runs forward from it (up to `before`, if both are given);
   // otherwise backward from `before` or the head. One row more than asked tells `more`.
   auto forward = q.after.has_value();

@@ -11,6 +11,7 @@
 
 #include "actors/broker.hpp"
 #include "config/loader.hpp"
+#include "config/text.hpp"
 #include "logging.hpp"
 #include "net/jwt.hpp"
 #include "net/server.hpp"
@@ -52,7 +53,7 @@ net::jwt_config jwt_settings(const config::settings& s, std::string secret) {
 std::string open_and_migrate(const std::string& url, int* version = nullptr) {
   auto store = storage::open_store(url);
   if (!store)
-    return "cannot open store " + url + ": " + store.err().message;
+    return "cannot open store " + config::redact_url(url) + ": " + store.err().message;
   if (auto err = store.value()->migrate())
     return "migration failed: " + err.message;
   if (version) {
@@ -118,7 +119,8 @@ int serve(const std::vector<std::string>& args) {
   std::printf("parley: listening on %s:%u\n", ep.address().to_string().c_str(), ep.port());
   std::fflush(stdout);
   spdlog::info("listening on {}:{} (store {}, dev tokens {}, {} I/O and {} actor threads)",
-               ep.address().to_string(), ep.port(), s.store, dev.enabled ? "on" : "off",
+               ep.address().to_string(), ep.port(), config::redact_url(s.store),
+               dev.enabled ? "on" : "off",
                s.io_threads, s.scheduler_threads);
 
   int sig = 0;
@@ -143,7 +145,8 @@ int migrate(const std::vector<std::string>& args) {
     std::fprintf(stderr, "parley: %s\n", err.c_str());
     return 1;
   }
-  std::printf("parley: %s is at schema version %d\n", loaded->values.store.c_str(), version);
+  std::printf("parley: %s is at schema version %d\n",
+              config::redact_url(loaded->values.store).c_str(), version);
   return 0;
 }
 

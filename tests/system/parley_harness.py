@@ -36,6 +36,26 @@ STARTUP_TIMEOUT = scaled(20.0)
 STOP_TIMEOUT = 10.0
 LISTEN_RE = re.compile(r"^parley: listening on 127\.0\.0\.1:(\d+)$")
 
+# Which store the brokers use: "sqlite" (default: a file in the broker's temp dir) or a
+# PostgreSQL URL of a running server (postgresql://user@/db?host=SOCKET_DIR); each broker
+# then gets a database of its own, created from that URL.
+STORE = os.environ.get("PARLEY_TEST_STORE", "sqlite") or "sqlite"
+_PG_DATABASES = 0
+
+
+def new_pg_database(base_url):
+    """Creates an empty database on the server of `base_url`; returns its URL."""
+    global _PG_DATABASES
+    _PG_DATABASES += 1
+    name = "t_%d_%d" % (os.getpid(), _PG_DATABASES)
+    m = re.match(r"^(postgres(?:ql)?://[^/]*)/([^?]*)(\?.*)?$", base_url)
+    assert m, "PARLEY_TEST_STORE is not a postgresql:// URL: %r" % base_url
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", base_url,
+                    "-c", "CREATE DATABASE %s" % name],
+                   check=True, timeout=30, stdout=subprocess.DEVNULL)
+    return "%s/%s%s" % (m.group(1), name, m.group(3) or "")
+
+
 # Flags that keep rate limiting out of the way of tests that do not test it.
 FAST_RATE = ("--rate-per-s", "100000", "--rate-burst", "100000")
 
@@ -95,7 +115,8 @@ class BrokerStartError(Exception):
 
 
 class Broker:
-    """One `parley serve` process on a private temp dir (SQLite store + data dir)."""
+    """One `parley serve` process on a private temp dir (data dir, and the SQLite store or a
+    fresh PostgreSQL database, see STORE)."""
 
     def __init__(self, workdir, extra_args=(), *, dev_tokens=True, fast_rate=True,
                  secret=SECRET, name="broker"):
@@ -116,6 +137,7 @@ class Broker:
         self.last_exit = None
         self.stopped_at = None
         self._reader = None
+        self._store_url = None
         _BROKERS.append(self)
 
     # -- command line
@@ -123,10 +145,18 @@ class Broker:
     def db_path(self):
         return self.workdir / "parley.db"
 
+    @property
+    def store_url(self):
+        """The broker's store; the same across restarts (its data survives them)."""
+        if self._store_url is None:
+            self._store_url = ("sqlite:%s" % self.db_path if STORE == "sqlite"
+                               else new_pg_database(STORE))
+        return self._store_url
+
     def command(self):
         cmd = [parley_bin(), "serve",
                "--listen", "127.0.0.1:0",
-               "--store", "sqlite:%s" % self.db_path,
+               "--store", self.store_url,
                "--data-dir", str(self.workdir),
                "--jwt-secret", self.secret,
                "--dev-tokens", "true" if self.dev_tokens else "false"]

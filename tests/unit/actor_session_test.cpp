@@ -80,6 +80,8 @@ CAF_TEST(invalid requests are refused before reaching a room) {
   CAF_CHECK_EQUAL(last_reply(), "bad_request");
   request(history_req{"r1", 5, 3, 10});
   CAF_CHECK_EQUAL(last_reply(), "bad_request");
+  request(send_req{"r1", "c", std::string("nul\0byte", 8), "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "bad_request");  // no store can keep U+0000 in text
   CAF_CHECK(stored_seqs("r1").empty());
 }
 

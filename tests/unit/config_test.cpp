@@ -8,6 +8,7 @@
 
 #include "config/loader.hpp"
 #include "config/setting_table.hpp"
+#include "config/text.hpp"
 
 using namespace parley::config;
 
@@ -148,4 +149,12 @@ CAF_TEST(every setting has a flag an environment name and help) {
     CAF_CHECK(s.show != nullptr);
     (void)s.show(defaults);
   }
+}
+
+CAF_TEST(passwords in store urls are redacted) {
+  CAF_CHECK_EQUAL(redact_url("postgresql://u:secret@h:5432/db"), "postgresql://u:***@h:5432/db");
+  CAF_CHECK_EQUAL(redact_url("postgresql://u@h/db"), "postgresql://u@h/db");
+  CAF_CHECK_EQUAL(redact_url("postgresql://postgres@/parley?host=/tmp/x"),
+                  "postgresql://postgres@/parley?host=/tmp/x");
+  CAF_CHECK_EQUAL(redact_url("sqlite:./parley-data/parley.db"), "sqlite:./parley-data/parley.db");
 }

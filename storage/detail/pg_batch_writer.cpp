@@ -1,0 +1,239 @@
+#include "storage/detail/pg_batch_writer.hpp"
+
+#include <pqxx/except>
+#include <pqxx/prepared_statement>
+#include <pqxx/stream_to>
+#include <pqxx/transaction>
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
+
+#include "storage/detail/pg_connection.hpp"
+#include "storage/detail/pg_queries.hpp"
+#include "storage/detail/pg_text.hpp"
+
+namespace parley::storage::detail {
+
+namespace {
+
+/// A multi-row INSERT takes 1 + 9 parameters per event; PostgreSQL allows 65535 per
+/// statement, so a room's events go in chunks of this many rows (one chunk in practice).
+constexpr size_t max_rows_per_insert = 4096;
+
+/// The (room_id, sender, cid) index is named in the first line of the error ("duplicate key
+/// value violates unique constraint "events_cid""), in every server language; the lines
+/// after it (DETAIL, CONTEXT) quote the clashing values, which users choose, so only the
+/// first line is searched. libpqxx 6 does not expose the constraint-name field itself.
+bool is_cid_clash(const pqxx::sql_error& e) {
+  std::string_view text = e.what();
+  return text.substr(0, text.find('\n')).find("events_cid") != std::string_view::npos;
+}
+
+/// The first line of a driver message: what PostgreSQL refused, without the values.
+std::string first_line(const char* text) {
+  std::string_view t = text;
+  return std::string{t.substr(0, t.find('\n'))};
+}
+
+}  // namespace
+
+std::vector<room_write_outcome> pg_batch_writer::write(std::span<const room_writes> batch) {
+  std::vector<room_write_outcome> out;
+  auto fail_all = [&](const error& err) {
+    for (auto& o : out)
+      o = room_write_outcome{err.code, err.message, {}};
+  };
+  try {
+    out.resize(batch.size());
+    if (batch.empty())
+      return out;
+    auto st = conn_.run("pg: write", [&](pqxx::connection_base& c) -> status {
+      std::fill(out.begin(), out.end(), room_write_outcome{});  // a retry starts over
+      pqxx::work tx{c};
+      for (size_t i = 0; i < batch.size(); ++i)
+        write_room(tx, batch[i], out[i]);
+      tx.commit();
+      return {};
+    });
+    if (st) {
+      // Not one room's conflict but the transaction's failure: nothing is written (in_doubt:
+      // nobody knows), and every room says so.
+      if (st.code != errc::internal && st.code != errc::in_doubt)
+        st.code = errc::unavailable;
+      fail_all(st);
+    }
+  } catch (const std::exception& e) {
+    fail_all(error{errc::internal, std::string{"pg: write: "} + e.what()});
+  } catch (...) {
+    fail_all(error{errc::internal, "pg: write: unknown exception"});
+  }
+  return out;
+}
+
+void pg_batch_writer::write_room(pqxx::transaction_base& tx, const room_writes& w,
+                                 room_write_outcome& out) {
+  // The caller's promises, checked before any SQL: a broken batch is a bug upstream.
+  for (size_t i = 0; i < w.events.size(); ++i) {
+    const auto& e = w.events[i];
+    if (e.seq != w.events.front().seq + static_cast<int64_t>(i)) {
+      out = {errc::internal, "room " + w.room + ": events are not contiguous", {}};
+      return;
+    }
+    if (!e.room.empty() && e.room != w.room) {
+      out = {errc::internal, "room " + w.room + ": event of room " + e.room + " in batch", {}};
+      return;
+    }
+  }
+  if (auto bad = unstorable(w)) {
+    out = {errc::internal, "room " + w.room + ": " + *bad, {}};
+    return;
+  }
+  // A savepoint of our own rather than pqxx::subtransaction: libpqxx 6.4 sends a
+  // subtransaction's SAVEPOINT lazily, and exec_prepared() does not trigger it, so the
+  // room's first statements would run outside the savepoint.
+  tx.exec0("SAVEPOINT room_write");
+  room_result r;
+  try {
+    apply_room(tx, w, r);
+  } catch (const pqxx::sql_error& e) {
+    // A unique key refused the room's events (COPY stops at the first clash, and so does a
+    // multi-row INSERT), PostgreSQL refused one of its values (class 22, e.g. text that is
+    // not UTF-8), or its row stayed locked: the room's outcome, not the batch's. The
+    // rollback to the savepoint below undoes all of the room's writes either way.
+    auto state = e.sqlstate();
+    if (state == "23505" && is_cid_clash(e))
+      r = {errc::conflict, "room " + w.room + ": a (sender, cid) of the batch is stored", true};
+    else if (state == "23505")
+      r = {errc::conflict,
+           "room " + w.room + ": a seq in [" + std::to_string(w.events.front().seq) + ", "
+             + std::to_string(w.events.back().seq) + "] is taken",
+           false};
+    else if (state.starts_with("22"))
+      r = {errc::internal, "room " + w.room + ": " + first_line(e.what()), false};
+    else if (state == "55P03" || state == "40P01")
+      // Another transaction holds the room's row (a second node writing it): this room
+      // waited its lock_timeout, the other rooms need not fail with it.
+      r = {errc::unavailable, "room " + w.room + ": " + first_line(e.what()), false};
+    else
+      throw;
+  }
+  if (r.code == errc::ok) {
+    tx.exec0("RELEASE SAVEPOINT room_write");
+    return;
+  }
+  tx.exec0("ROLLBACK TO SAVEPOINT room_write");
+  tx.exec0("RELEASE SAVEPOINT room_write");
+  out.code = r.code;
+  out.message = std::move(r.message);
+  if (r.duplicate_cid)
+    find_duplicates(tx, w, out.duplicates);
+}
+
+void pg_batch_writer::apply_room(pqxx::transaction_base& tx, const room_writes& w,
+                                 room_result& r) {
+  auto missing = [&] { r = {errc::not_found, "room " + w.room + " does not exist", false}; };
+  int64_t head = 0;
+  if (w.events.empty()) {
+    auto h = tx.exec_prepared(pg::name(pg::room_head), w.room);
+    if (h.empty())
+      return missing();
+    head = h[0][0].as<int64_t>();
+  } else {
+    // The head check comes before the inserts, as in SQLite, and moves the head in the same
+    // statement; the rollback to the savepoint takes it back if an insert fails.
+    auto first = w.events.front().seq;
+    auto last = w.events.back().seq;
+    auto moved = tx.exec_prepared(pg::name(pg::advance_head), w.room, first - 1, last);
+    if (moved.affected_rows() == 0) {
+      auto h = tx.exec_prepared(pg::name(pg::room_head), w.room);
+      if (h.empty())
+        return missing();
+      r = {errc::conflict,
+           "room " + w.room + ": head is " + h[0][0].c_str() + ", first seq is "
+             + std::to_string(first),
+           false};
+      return;
+    }
+    if (mode_ == pg_insert_mode::copy)
+      insert_copy(tx, w);
+    else
+      insert_multirow(tx, w);
+    head = last;
+  }
+  mark_read(tx, w, head);
+}
+
+void pg_batch_writer::insert_multirow(pqxx::transaction_base& tx, const room_writes& w) {
+  std::vector<std::optional<std::string>> params;
+  for (size_t i = 0; i < w.events.size(); i += max_rows_per_insert) {
+    auto rows = std::min(max_rows_per_insert, w.events.size() - i);
+    params.clear();
+    params.reserve(9 * rows);
+    for (size_t j = 0; j < rows; ++j)
+      pg::event_params(w.events[i + j], params);
+    tx.exec_params0(pg::insert_events_sql(rows), w.room,
+                     pqxx::prepare::make_dynamic_params(params));
+  }
+}
+
+void pg_batch_writer::insert_copy(pqxx::transaction_base& tx, const room_writes& w) {
+  // All columns in the table's order (0001_init.sql): the column-list constructor of
+  // libpqxx 6.4's streams is not to be trusted (TOOLCHAIN.md, pitfalls).
+  pqxx::stream_to copy{tx, "events"};
+  for (const auto& e : w.events) {
+    const std::string kind{to_string(e.kind)};
+    const char* cid = e.cid.empty() ? nullptr : e.cid.c_str();  // NULL: never collides
+    copy << std::tie(w.room, e.seq, kind, e.sender, cid, e.body, e.subtype, e.target, e.meta,
+                     e.ts);
+  }
+  copy.complete();  // a unique violation surfaces here, at the end of the COPY
+}
+
+void pg_batch_writer::mark_read(pqxx::transaction_base& tx, const room_writes& w,
+                                int64_t head) {
+  if (w.reads.empty())
+    return;
+  // One statement for all of the room's markers (members only: others match no row). A
+  // user named twice keeps the larger seq, which is what applying them in turn would give.
+  std::vector<std::pair<std::string, int64_t>> users;
+  for (const auto& m : w.reads) {
+    auto u = std::find_if(users.begin(), users.end(),
+                          [&](const auto& x) { return x.first == m.user; });
+    if (u == users.end())
+      users.emplace_back(m.user, m.seq);
+    else
+      u->second = std::max(u->second, m.seq);
+  }
+  std::vector<std::string> params;
+  params.reserve(2 * users.size());
+  for (const auto& [user, seq] : users) {
+    params.push_back(user);
+    params.push_back(std::to_string(seq));
+  }
+  tx.exec_params0(pg::mark_read_sql(users.size()), w.room, head,
+                   pqxx::prepare::make_dynamic_params(params));
+}
+
+void pg_batch_writer::find_duplicates(pqxx::transaction_base& tx, const room_writes& w,
+                                      std::vector<event>& out) {
+  // Called after the rollback to the savepoint: what it finds was stored before this batch.
+  for (const auto& e : w.events) {
+    if (e.cid.empty())
+      continue;
+    auto rows = tx.exec_prepared(pg::name(pg::find_message), w.room, e.sender, e.cid);
+    if (rows.empty())
+      continue;  // e.g. the batch itself repeated a cid
+    event original;
+    if (!pg::read_event(rows[0], original))
+      throw std::runtime_error{"unknown event kind in room " + w.room};
+    if (std::none_of(out.begin(), out.end(),
+                     [&](const event& x) { return x.seq == original.seq; }))
+      out.push_back(std::move(original));
+  }
+}
+
+}  // namespace parley::storage::detail

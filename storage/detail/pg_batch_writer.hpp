@@ -1,0 +1,51 @@
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "storage/pg_store.hpp"
+#include "storage/types.hpp"
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace parley::storage::detail {
+
+class pg_connection;
+
+/// The group commit of the PostgreSQL store (store::write): one transaction and one commit
+/// for the whole batch, each room's writes in a savepoint so that
+/// one room's conflict costs the other rooms nothing. Mirrors sqlite_batch_writer: the same
+/// checks in the same order, the same outcomes.
+class pg_batch_writer {
+public:
+  pg_batch_writer(pg_connection& conn, pg_insert_mode mode) : conn_(conn), mode_(mode) {}
+
+  /// See store::write. Never throws.
+  std::vector<room_write_outcome> write(std::span<const room_writes> batch);
+
+private:
+  /// What one room's writes came to inside the batch transaction.
+  struct room_result {
+    errc code = errc::ok;
+    std::string message;
+    bool duplicate_cid = false;
+  };
+
+  // These throw (libpqxx) for failures of the transaction, which fail the whole batch; a
+  // room's own conflicts end up in its outcome instead.
+  void write_room(pqxx::transaction_base& tx, const room_writes& w, room_write_outcome& out);
+  void apply_room(pqxx::transaction_base& tx, const room_writes& w, room_result& r);
+  void insert_multirow(pqxx::transaction_base& tx, const room_writes& w);
+  void insert_copy(pqxx::transaction_base& tx, const room_writes& w);
+  void mark_read(pqxx::transaction_base& tx, const room_writes& w, int64_t head);
+  void find_duplicates(pqxx::transaction_base& tx, const room_writes& w,
+                       std::vector<event>& out);
+
+  pg_connection& conn_;
+  pg_insert_mode mode_;
+};
+
+}  // namespace parley::storage::detail

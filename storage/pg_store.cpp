@@ -1,0 +1,315 @@
+#include "storage/pg_store.hpp"
+
+#include <pqxx/except>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <string_view>
+
+#include "storage/detail/message_fold.hpp"
+#include "storage/detail/migration_runner.hpp"
+#include "storage/detail/pg_batch_writer.hpp"
+#include "storage/detail/pg_connection.hpp"
+#include "storage/detail/pg_queries.hpp"
+#include "storage/detail/pg_text.hpp"
+#include "storage/detail/store_limits.hpp"
+
+namespace parley::storage {
+
+namespace pg = detail::pg;
+using detail::has_nul;
+
+namespace {
+
+/// Held (per transaction) by whoever applies migrations to this database, so two processes
+/// starting at once take turns instead of racing on CREATE TABLE. Any fixed number works.
+constexpr int64_t migration_lock_key = 0x7061726c65790001;  // "parley", 1
+
+/// A migration may legitimately run for long (an index over a big table), and a process
+/// starting beside one that migrates should wait for it rather than fail: migrate() is the
+/// one call that lifts the session's few-second timeouts, for its own transactions only.
+constexpr const char* migration_timeouts =
+  "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = '5min'";
+
+/// Reads the rows of the event selects.
+result<std::vector<event>> to_events(const pqxx::result& rows, std::string_view room) {
+  std::vector<event> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    event e;
+    if (!pg::read_event(row, e))
+      return error{errc::internal, "pg: unknown event kind in room " + std::string{room}};
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// A read-only snapshot for the two reads of a history page.
+using snapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+}  // namespace
+
+pg_insert_mode default_pg_insert_mode() {
+  if (const char* v = std::getenv("PARLEY_PG_INSERT")) {
+    std::string_view mode{v};
+    if (mode == "copy")
+      return pg_insert_mode::copy;
+    if (mode == "multirow")
+      return pg_insert_mode::multirow;
+  }
+  // Measured (durable server; tests/unit/store_pg_timing_test.cpp): COPY is as fast for a
+  // one-event batch, about 8 % slower when every room of a batch has one event (COPY costs
+  // one more round trip per room), and 1.2x (16 events in a room) to 4x (1024) faster
+  // beyond: thousands of parameters cost the server more to parse and plan than COPY rows.
+  return pg_insert_mode::copy;
+}
+
+pg_store::pg_store(const std::string& conninfo, pg_insert_mode mode) : mode_(mode) {
+  try {
+    conn_ = std::make_unique<detail::pg_connection>(conninfo);
+    open_status_ = conn_->connect();
+  } catch (const std::exception& e) {
+    open_status_ = error{errc::internal, std::string{"pg: open: "} + e.what()};
+  }
+}
+
+pg_store::~pg_store() = default;
+
+result<std::unique_ptr<pg_store>> pg_store::open(const std::string& conninfo,
+                                                 pg_insert_mode mode) {
+  try {
+    auto s = std::make_unique<pg_store>(conninfo, mode);
+    if (!s->open_status().ok())
+      return s->open_status();
+    return s;
+  } catch (const std::exception& e) {
+    return error{errc::internal, std::string{"pg: open: "} + e.what()};
+  }
+}
+
+int pg_store::backend_pid() const {
+  return conn_ ? conn_->backend_pid() : 0;
+}
+
+status pg_store::migrate() {
+  if (!conn_)
+    return open_status_;
+  return conn_->run("pg: migrate", [&](pqxx::connection_base& c) -> status {
+    pqxx::transaction_base* tx = nullptr;  // the migration's transaction, for the hooks
+    detail::migration_hooks hooks;
+    hooks.in_transaction = [&](const std::function<status()>& body) -> status {
+      pqxx::work work{c};
+      work.exec(migration_timeouts);
+      work.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
+      tx = &work;
+      auto st = body();
+      tx = nullptr;
+      if (st)
+        return st;  // the work's destructor rolls back
+      work.commit();
+      return {};
+    };
+    hooks.exec = [&](const std::string& sql, std::string_view) -> status {
+      tx->exec(sql);
+      return {};
+    };
+    hooks.is_applied = [&](int number) -> result<bool> {
+      return !tx->exec_prepared(pg::name(pg::has_version), number).empty();
+    };
+    hooks.record = [&](const migration& m, int64_t applied_at) -> status {
+      tx->exec_prepared0(pg::name(pg::record_version), m.number, std::string{m.name},
+                         applied_at);
+      return {};
+    };
+    return detail::apply_migrations(hooks, "pg");
+  });
+}
+
+result<int> pg_store::schema_version() {
+  if (!conn_)
+    return open_status_;
+  return conn_->run("pg: schema_version", [&](pqxx::connection_base& c) -> result<int> {
+    pqxx::nontransaction tx{c};
+    if (!tx.exec_prepared1(pg::name(pg::version_table))[0].as<bool>())
+      return 0;  // an empty database: not even the table yet
+    return tx.exec_prepared1(pg::name(pg::max_version))[0].as<int>();
+  });
+}
+
+status pg_store::ping() {
+  if (!conn_)
+    return open_status_;
+  return conn_->run("pg: ping", [&](pqxx::connection_base& c) -> status {
+    pqxx::nontransaction tx{c};
+    tx.exec_prepared1(pg::name(pg::ping));
+    return {};
+  });
+}
+
+status pg_store::create_room(const room_record& room) {
+  if (!conn_)
+    return open_status_;
+  return conn_->run("pg: create_room", [&](pqxx::connection_base& c) -> status {
+    if (room.id.empty())
+      return error{errc::internal, "pg: create_room: empty room id"};
+    if (auto bad = detail::unstorable(room))
+      return error{errc::internal, "pg: create_room: " + *bad};
+    pqxx::work tx{c};
+    try {
+      tx.exec_prepared0(pg::name(pg::insert_room), room.id, room.title, room.created_by,
+                        room.created_at);
+    } catch (const pqxx::unique_violation&) {
+      return error{errc::conflict, "room " + room.id + " exists"};
+    }
+    for (const auto& m : room.members) {
+      tx.exec_prepared0(pg::name(pg::insert_user), m.user);
+      try {
+        tx.exec_prepared0(pg::name(pg::insert_member), room.id, m.user,
+                          m.role == member_role::admin ? "admin" : "member", room.created_at);
+      } catch (const pqxx::unique_violation&) {
+        return error{errc::conflict, "room " + room.id + " lists member " + m.user + " twice"};
+      }
+    }
+    tx.commit();
+    return {};
+  });
+}
+
+result<std::optional<room_record>> pg_store::load_room(std::string_view room) {
+  using out_t = result<std::optional<room_record>>;
+  if (!conn_)
+    return open_status_;
+  return conn_->run("pg: load_room", [&](pqxx::connection_base& c) -> out_t {
+    if (has_nul(room))
+      return std::optional<room_record>{};
+    pqxx::nontransaction tx{c};
+    auto rows = tx.exec_prepared(pg::name(pg::select_room), std::string{room});
+    if (rows.empty())
+      return std::optional<room_record>{};
+    room_record r;
+    r.id = std::string{room};
+    r.title = rows[0][0].c_str();
+    r.created_by = rows[0][1].c_str();
+    r.created_at = rows[0][2].as<int64_t>();
+    r.head_seq = rows[0][3].as<int64_t>();
+    for (const auto& row : rows) {
+      if (row[4].is_null())  // the LEFT JOIN's row of a room without members
+        continue;
+      member m;
+      m.user = row[4].c_str();
+      m.role = std::string_view{row[5].c_str()} == "admin" ? member_role::admin
+                                                           : member_role::member;
+      m.read_seq = row[6].as<int64_t>();
+      m.joined_at = row[7].as<int64_t>();
+      r.members.push_back(std::move(m));
+    }
+    return std::optional<room_record>{std::move(r)};
+  });
+}
+
+result<std::vector<event>> pg_store::events_after(std::string_view room, int64_t after,
+                                                  int64_t limit) {
+  if (!conn_)
+    return open_status_;
+  if (limit <= 0 || has_nul(room))
+    return std::vector<event>{};
+  return conn_->run("pg: events_after", [&](pqxx::connection_base& c) {
+    pqxx::nontransaction tx{c};
+    return to_events(tx.exec_prepared(pg::name(pg::events_asc), std::string{room}, after,
+                                      pg::max_seq, limit),
+                     room);
+  });
+}
+
+result<std::vector<event>> pg_store::recent_events(std::string_view room, int64_t limit) {
+  if (!conn_)
+    return open_status_;
+  if (limit <= 0 || has_nul(room))
+    return std::vector<event>{};
+  return conn_->run("pg: recent_events", [&](pqxx::connection_base& c) {
+    pqxx::nontransaction tx{c};
+    auto r = to_events(tx.exec_prepared(pg::name(pg::events_desc), std::string{room},
+                                        pg::min_seq, pg::max_seq, limit),
+                       room);
+    if (r)
+      std::reverse(r->begin(), r->end());
+    return r;
+  });
+}
+
+result<std::optional<event>> pg_store::find_message(std::string_view room,
+                                                    std::string_view sender,
+                                                    std::string_view cid) {
+  if (!conn_)
+    return open_status_;
+  // cid "" is stored as NULL, which matches nothing; a NUL byte cannot be stored at all.
+  if (cid.empty() || has_nul(room) || has_nul(sender) || has_nul(cid))
+    return std::optional<event>{};
+  return conn_->run("pg: find_message",
+                    [&](pqxx::connection_base& c) -> result<std::optional<event>> {
+                      pqxx::nontransaction tx{c};
+                      auto rows = tx.exec_prepared(pg::name(pg::find_message), std::string{room},
+                                                   std::string{sender}, std::string{cid});
+                      if (rows.empty())
+                        return std::optional<event>{};
+                      event e;
+                      if (!pg::read_event(rows[0], e))
+                        return error{errc::internal,
+                                     "pg: unknown event kind in room " + std::string{room}};
+                      return std::optional<event>{std::move(e)};
+                    });
+}
+
+result<history_page> pg_store::history(const history_query& q) {
+  if (!conn_)
+    return open_status_;
+  if (has_nul(q.room))
+    return history_page{};
+  auto limit = std::clamp<int64_t>(q.limit, 1, detail::max_history_limit);
+  // With `after` the page runs forward from it (up to `before`, if both are given);
+  // otherwise backward from `before` or the head. One row more than asked tells `more`.
+  auto forward = q.after.has_value();
+  auto lo = q.after.value_or(pg::min_seq);
+  auto hi = q.before.value_or(pg::max_seq);
+  return conn_->run("pg: history", [&](pqxx::connection_base& c) -> result<history_page> {
+    snapshot tx{c};  // messages and their changes from one snapshot
+    auto msgs = to_events(tx.exec_prepared(pg::name(forward ? pg::msgs_asc : pg::msgs_desc),
+                                           q.room, lo, hi, limit + 1),
+                          q.room);
+    if (!msgs)
+      return msgs.err();
+    history_page page;
+    page.more = static_cast<int64_t>(msgs->size()) > limit;
+    if (page.more)
+      msgs->pop_back();
+    if (!forward)
+      std::reverse(msgs->begin(), msgs->end());
+    if (msgs->empty())
+      return page;
+    auto first = msgs->front().seq;
+    auto last = msgs->back().seq;
+    detail::message_fold fold{std::move(*msgs)};
+    auto changes =
+      to_events(tx.exec_prepared(pg::name(pg::msg_changes), q.room, first, last), q.room);
+    if (!changes)
+      return changes.err();
+    for (const auto& e : *changes)
+      fold.apply(e);
+    page.messages = std::move(fold).finish();
+    return page;
+  });
+}
+
+std::vector<room_write_outcome> pg_store::write(std::span<const room_writes> batch) {
+  if (!conn_)
+    return std::vector<room_write_outcome>(batch.size(),
+                                           {open_status_.code, open_status_.message, {}});
+  return detail::pg_batch_writer{*conn_, mode_}.write(batch);
+}
+
+}  // namespace parley::storage
