@@ -23,7 +23,6 @@ broker_config make_broker_config(const config::settings& s) {
   c.writer.max_batch = s.writer_max_batch;
   c.writers = std::max(1, s.writers);
   c.readers = std::max(1, s.readers);
-  c.writer.backlog = c.room.writer_backlog;  // one counter, shared by rooms and writer
   c.session.limits.max_body = s.max_body;
   c.session.limits.max_meta = s.max_meta;
   c.session.max_rooms = s.max_rooms_per_connection;
@@ -38,6 +37,8 @@ storage::result<std::unique_ptr<broker>> broker::start(caf::actor_system& sys,
                                                        broker_config cfg) {
   std::unique_ptr<broker> b{new broker(sys, std::move(cfg))};
   auto& c = b->cfg_;
+  // One backlog counter, shared by the rooms (which count up) and the writers (down).
+  c.writer.backlog = c.room.writer_backlog;
   // Each writer and reader owns one connection; opening them all first means a bad store
   // URL fails the start, not the first request.
   std::vector<std::shared_ptr<storage::store>> stores;

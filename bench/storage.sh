@@ -10,6 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PARLEY_BIN_DIR:-$here/build}/bench/parley-storage-bench
 work=$(mktemp -d /tmp/pb-storage-XXXX)
+chmod 755 "$work"  # the server runs as `postgres` and must reach its directory
 cleanup() { "$here/scripts/pg-throwaway.sh" stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 pg_url=$("$here/scripts/pg-throwaway.sh" start --durable "$work/pg")

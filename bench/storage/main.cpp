@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "actors/broker.hpp"
+#include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "apps/parley-bench/bench_stats.hpp"
 #include "config/text.hpp"
@@ -56,6 +57,7 @@ struct driver_state {
   int window = 0;
   nanoseconds interval{0};
   steady::time_point start, end;
+  std::string cid_prefix;  ///< Unique per phase: a later phase must not resend old cids.
   int64_t counter = 0;
   int outstanding = 0;
   size_t next_room = 0;
@@ -91,19 +93,24 @@ void send_one(driver_ptr self, size_t room) {
   auto& st = self->state;
   actors::send_req req;
   req.room = "bench";
-  req.cid = "c" + std::to_string(++st.counter);
+  req.cid = st.cid_prefix + std::to_string(++st.counter);
   req.body = "durable event " + std::to_string(st.counter);
   auto t0 = steady::now();
   ++st.outstanding;
   self->request(st.rooms[room], seconds{30}, actors::send_atom::value, std::string{"bench"}, req)
     .then([=](actors::ok_send&) { on_reply(self, room, t0, true); },
-          [=](caf::error&) { on_reply(self, room, t0, false); });
+          [=](caf::error& err) {
+            if (self->state.out->errors < 3)
+              std::fprintf(stderr, "storage-bench: %s\n", actors::to_error_info(err).message.c_str());
+            on_reply(self, room, t0, false);
+          });
 }
 
 caf::behavior driver(driver_ptr self, std::vector<caf::actor> rooms,
                      std::shared_ptr<phase_result> out) {
   self->state.rooms = std::move(rooms);
   self->state.out = std::move(out);
+  self->state.cid_prefix = "d" + std::to_string(self->id()) + "-";
   return {
     [=](run_atom, int window, int64_t interval_ns, double seconds_) {
       auto& st = self->state;

@@ -53,8 +53,17 @@ std::vector<room_write_outcome> pg_batch_writer::write(std::span<const room_writ
       return out;
     auto st = conn_.run("pg: write", [&](pqxx::connection_base& c) -> status {
       std::fill(out.begin(), out.end(), room_write_outcome{});  // a retry starts over
+      std::vector<size_t> fit;  // the rooms whose writes are well-formed
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (auto bad = precheck(batch[i]))
+          out[i] = {errc::internal, "room " + batch[i].room + ": " + *bad, {}};
+        else
+          fit.push_back(i);
+      }
+      if (fit.empty() || fast_path(c, batch, fit))
+        return {};
       pqxx::work tx{c};
-      for (size_t i = 0; i < batch.size(); ++i)
+      for (auto i : fit)
         write_room(tx, batch[i], out[i]);
       tx.commit();
       return {};
@@ -74,24 +83,85 @@ std::vector<room_write_outcome> pg_batch_writer::write(std::span<const room_writ
   return out;
 }
 
-void pg_batch_writer::write_room(pqxx::transaction_base& tx, const room_writes& w,
-                                 room_write_outcome& out) {
+std::optional<std::string> pg_batch_writer::precheck(const room_writes& w) const {
   // The caller's promises, checked before any SQL: a broken batch is a bug upstream.
   for (size_t i = 0; i < w.events.size(); ++i) {
     const auto& e = w.events[i];
-    if (e.seq != w.events.front().seq + static_cast<int64_t>(i)) {
-      out = {errc::internal, "room " + w.room + ": events are not contiguous", {}};
-      return;
+    if (e.seq != w.events.front().seq + static_cast<int64_t>(i))
+      return std::string{"events are not contiguous"};
+    if (!e.room.empty() && e.room != w.room)
+      return "event of room " + e.room + " in batch";
+  }
+  return unstorable(w);
+}
+
+bool pg_batch_writer::fast_path(pqxx::connection_base& c, std::span<const room_writes> batch,
+                                const std::vector<size_t>& fit) {
+  if (mode_ != pg_insert_mode::copy)
+    return false;
+  std::vector<std::string> heads, quiet_rooms, reads;
+  size_t moving = 0, quiet = 0, markers = 0;
+  for (auto i : fit) {
+    const auto& w = batch[i];
+    if (w.events.empty()) {
+      quiet_rooms.push_back(w.room);  // read markers only: it must exist all the same
+      ++quiet;
+    } else {
+      heads.push_back(w.room);
+      heads.push_back(std::to_string(w.events.front().seq - 1));
+      heads.push_back(std::to_string(w.events.back().seq));
+      ++moving;
     }
-    if (!e.room.empty() && e.room != w.room) {
-      out = {errc::internal, "room " + w.room + ": event of room " + e.room + " in batch", {}};
-      return;
+    for (const auto& m : w.reads) {
+      reads.push_back(w.room);
+      reads.push_back(m.user);
+      reads.push_back(std::to_string(m.seq));
+      ++markers;
     }
   }
-  if (auto bad = unstorable(w)) {
-    out = {errc::internal, "room " + w.room + ": " + *bad, {}};
-    return;
+  if (moving + quiet + markers > max_rows_per_insert)
+    return false;  // too many parameters for one statement: the careful path copes
+  pqxx::work tx{c};
+  try {
+    if (moving > 0) {
+      auto r = tx.exec_params(pg::advance_heads_sql(moving),
+                              pqxx::prepare::make_dynamic_params(heads));
+      if (r.affected_rows() != moving)
+        return false;  // a head moved or a room is missing
+    }
+    if (quiet > 0) {
+      auto r = tx.exec_params1(pg::count_rooms_sql(quiet),
+                               pqxx::prepare::make_dynamic_params(quiet_rooms));
+      if (r[0].as<size_t>() != quiet)
+        return false;
+    }
+    if (moving > 0) {
+      pqxx::stream_to copy{tx, "events"};
+      for (auto i : fit)
+        for (const auto& e : batch[i].events) {
+          const std::string kind{to_string(e.kind)};
+          const char* cid = e.cid.empty() ? nullptr : e.cid.c_str();
+          copy << std::tie(batch[i].room, e.seq, kind, e.sender, cid, e.body, e.subtype,
+                           e.target, e.meta, e.ts);
+        }
+      copy.complete();
+    }
+    if (markers > 0)
+      tx.exec_params0(pg::mark_reads_sql(markers), pqxx::prepare::make_dynamic_params(reads));
+  } catch (const pqxx::sql_error& e) {
+    // What a single room can be refused for: a unique key (a cid or seq taken), a value
+    // PostgreSQL rejects, a row locked by another writer. The careful path says which room.
+    auto state = e.sqlstate();
+    if (state == "23505" || state.starts_with("22") || state == "55P03" || state == "40P01")
+      return false;
+    throw;
   }
+  tx.commit();
+  return true;
+}
+
+void pg_batch_writer::write_room(pqxx::transaction_base& tx, const room_writes& w,
+                                 room_write_outcome& out) {
   // A savepoint of our own rather than pqxx::subtransaction: libpqxx 6.4 sends a
   // subtransaction's SAVEPOINT lazily, and exec_prepared() does not trigger it, so the
   // room's first statements would run outside the savepoint.

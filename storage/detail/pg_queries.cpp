@@ -67,4 +67,47 @@ std::string mark_read_sql(size_t users) {
   return sql;
 }
 
+namespace {
+
+/// "($1::text,$2::bigint),($3::text,$4::bigint)" for rows of the given column casts.
+std::string values_list(size_t rows, std::initializer_list<const char*> casts) {
+  std::string sql;
+  int n = 1;
+  for (size_t i = 0; i < rows; ++i) {
+    sql += i == 0 ? "(" : ",(";
+    bool first = true;
+    for (auto cast : casts) {
+      if (!first)
+        sql += ',';
+      first = false;
+      sql += '$';
+      sql += std::to_string(n++);
+      sql += cast;
+    }
+    sql += ')';
+  }
+  return sql;
+}
+
+}  // namespace
+
+std::string advance_heads_sql(size_t rooms) {
+  return "UPDATE rooms AS r SET head_seq = v.last FROM (VALUES " +
+         values_list(rooms, {"::text", "::bigint", "::bigint"}) +
+         ") AS v(id, expected, last) WHERE r.id = v.id AND r.head_seq = v.expected";
+}
+
+std::string count_rooms_sql(size_t rooms) {
+  return "SELECT count(*) FROM rooms WHERE id IN (VALUES " + values_list(rooms, {"::text"}) +
+         ")";
+}
+
+std::string mark_reads_sql(size_t markers) {
+  return "UPDATE members AS m SET read_seq = GREATEST(m.read_seq, LEAST(v.seq, r.head_seq))"
+         " FROM (VALUES " +
+         values_list(markers, {"::text", "::text", "::bigint"}) +
+         ") AS v(room_id, user_id, seq), rooms AS r"
+         " WHERE r.id = v.room_id AND m.room_id = v.room_id AND m.user_id = v.user_id";
+}
+
 }  // namespace parley::storage::detail::pg

@@ -120,4 +120,17 @@ void event_params(const event& e, std::vector<std::optional<std::string>>& out);
 /// (user, seq) pair per marker. Markers move forward only and never beyond the head.
 std::string mark_read_sql(size_t users);
 
+// The batch-wide statements of the group commit's fast path (pg_batch_writer):
+
+/// Moves the heads of `rooms` rooms at once; parameters per room: id, expected head, new
+/// head. Its affected-row count tells whether every head was where the writer expected.
+std::string advance_heads_sql(size_t rooms);
+
+/// How many of `rooms` room ids (one parameter each) exist.
+std::string count_rooms_sql(size_t rooms);
+
+/// Moves read markers of several rooms at once (forward only, never past the room's head
+/// as this transaction left it); parameters per marker: room id, user id, seq.
+std::string mark_reads_sql(size_t markers);
+
 }  // namespace parley::storage::detail::pg
