@@ -113,8 +113,8 @@ std::vector<setting_info> build_table() {
   t.push_back(make("listen", "--listen", "PARLEY_LISTEN",
                    "HOST:PORT of the HTTP and WebSocket listener.", str(&s::listen)));
   t.push_back(make("store", "--store", "PARLEY_STORE",
-                   "sqlite:PATH (embedded; default sqlite:<data_dir>/parley.db). "
-                   "postgresql:// URLs are refused until the PostgreSQL store lands.",
+                   "sqlite:PATH (embedded; default sqlite:<data_dir>/parley.db) or a "
+                   "postgresql:// URL (production; see PostgreSQL above).",
                    str(&s::store)));
   t.push_back(make("data_dir", "--data-dir", "PARLEY_DATA_DIR",
                    "Directory for the SQLite file and the generated JWT secret "
