@@ -283,25 +283,13 @@ result<history_page> pg_store::history(const history_query& q) {
                           q.room);
     if (!msgs)
       return msgs.err();
-    history_page page;
-    page.more = static_cast<int64_t>(msgs->size()) > limit;
-    if (page.more)
-      msgs->pop_back();
-    if (!forward)
-      std::reverse(msgs->begin(), msgs->end());
-    if (msgs->empty())
-      return page;
-    auto first = msgs->front().seq;
-    auto last = msgs->back().seq;
-    detail::message_fold fold{std::move(*msgs)};
-    auto changes =
-      to_events(tx.exec_prepared(pg::name(pg::msg_changes), q.room, first, last), q.room);
-    if (!changes)
-      return changes.err();
-    for (const auto& e : *changes)
-      fold.apply(e);
-    page.messages = std::move(fold).finish();
-    return page;
+    return detail::make_history_page(std::move(*msgs), forward, limit,
+                                     [&](int64_t first, int64_t last) {
+                                       return to_events(tx.exec_prepared(
+                                                          pg::name(pg::msg_changes), q.room,
+                                                          first, last),
+                                                        q.room);
+                                     });
   });
 }
 

@@ -308,24 +308,11 @@ result<history_page> sqlite_store::history_impl(const history_query& q) {
   auto msgs = select_events(forward ? sql::msgs_asc : sql::msgs_desc, q.room, lo, hi, limit + 1);
   if (!msgs)
     return msgs.err();
-  history_page page;
-  page.more = static_cast<int64_t>(msgs->size()) > limit;
-  if (page.more)
-    msgs->pop_back();
-  if (!forward)
-    std::reverse(msgs->begin(), msgs->end());
-  if (msgs->empty())
-    return page;
-  auto first = msgs->front().seq;
-  auto last = msgs->back().seq;
-  detail::message_fold fold{std::move(*msgs)};
-  auto changes = select_events(sql::msg_changes, q.room, first, last, -1);
-  if (!changes)
-    return changes.err();
-  for (const auto& e : *changes)
-    fold.apply(e);
-  page.messages = std::move(fold).finish();
-  return page;
+  return detail::make_history_page(std::move(*msgs), forward, limit,
+                                   [&](int64_t first, int64_t last) {
+                                     return select_events(sql::msg_changes, q.room, first,
+                                                          last, -1);
+                                   });
 }
 
 std::vector<room_write_outcome> sqlite_store::write(std::span<const room_writes> batch) {

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
+#include "storage/error.hpp"
 #include "storage/types.hpp"
 
 namespace parley::storage::detail {
@@ -29,5 +31,33 @@ private:
 
   std::vector<message_state> states_;
 };
+
+/// Turns the rows of a history query into its page, the same way for every store: `msgs`
+/// holds up to limit + 1 messages in query order (ascending when `forward`, else
+/// descending); the extra row only says `more`. The page comes out ascending, each message
+/// in its current state, folded from `changes(first_seq, last_seq)`: the events that target
+/// the page's messages, ascending.
+template <class FetchChanges>
+result<history_page> make_history_page(std::vector<event> msgs, bool forward, int64_t limit,
+                                       FetchChanges changes) {
+  history_page page;
+  page.more = static_cast<int64_t>(msgs.size()) > limit;
+  if (page.more)
+    msgs.pop_back();
+  if (!forward)
+    std::reverse(msgs.begin(), msgs.end());
+  if (msgs.empty())
+    return page;
+  auto first = msgs.front().seq;
+  auto last = msgs.back().seq;
+  message_fold fold{std::move(msgs)};
+  result<std::vector<event>> later = changes(first, last);
+  if (!later)
+    return later.err();
+  for (const auto& e : *later)
+    fold.apply(e);
+  page.messages = std::move(fold).finish();
+  return page;
+}
 
 }  // namespace parley::storage::detail
