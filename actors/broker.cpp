@@ -29,6 +29,7 @@ broker_config make_broker_config(const config::settings& s) {
   c.session.max_requests_in_flight = s.max_requests_in_flight;
   c.session.rate_per_s = s.rate_per_s;
   c.session.rate_burst = s.rate_burst;
+  c.presence.grace = milliseconds{s.presence_grace_ms};
   return c;
 }
 
@@ -55,8 +56,10 @@ storage::result<std::unique_ptr<broker>> broker::start(caf::actor_system& sys,
     b->writers_.push_back(spawn(writer_actor, stores[i], c.writer));
   for (int i = 0; i < c.readers; ++i)
     b->readers_.push_back(spawn(reader_actor, stores[c.writers + i], c.writer.unhealthy));
+  c.presence.now_ms = c.room.now_ms;
+  b->presence_ = sys.spawn(presence_actor, c.presence, b->writers_[0], b->readers_[0]);
+  c.room.presence = b->presence_;
   b->directory_ = sys.spawn(directory_actor, c.room, b->writers_, b->readers_);
-  b->presence_ = sys.spawn(presence_actor);
   return b;
 }
 
@@ -70,8 +73,9 @@ broker::~broker() {
 }
 
 caf::actor broker::spawn_session(std::string user, link_ptr link) {
+  auto reader = readers_[pool_index(user, readers_.size())];
   return sys_.spawn(session_actor, std::move(user), std::move(link), cfg_.session, directory_,
-                    presence_);
+                    presence_, reader);
 }
 
 void broker::drain(std::chrono::milliseconds grace) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "actors/client_link.hpp"
+#include "actors/presence.hpp"
 #include "actors/room_config.hpp"
 #include "actors/session.hpp"
 #include "actors/writer.hpp"
@@ -25,6 +26,7 @@ struct broker_config {
   room_config room;
   writer_config writer;
   session_config session;
+  presence_config presence;
   int writers = 1;
   int readers = 1;
   /// Writer and reader block on the database, so they get threads of their own; tests on

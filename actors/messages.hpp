@@ -17,11 +17,13 @@
 
 namespace parley::actors {
 
-/// One write a room hands to its writer: an event, or a read-marker move.
+/// One write a room hands to its writer: an event (a `member` event with the membership
+/// change it records), or a read-marker move.
 struct pending_write {
   bool is_event = true;
-  storage::event ev;         ///< When is_event.
-  storage::read_marker read; ///< Otherwise.
+  storage::event ev;                          ///< When is_event.
+  storage::read_marker read;                  ///< Otherwise.
+  std::vector<storage::member_change> members;  ///< With a `member` event: its change.
   friend bool operator==(const pending_write&, const pending_write&) = default;
 };
 
@@ -58,6 +60,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::create_req)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::history_req)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::storage::history_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::link_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::ok_presence)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::ok_rooms)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::storage::room_summary)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<parley::storage::room_summary>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<parley::storage::user_seen>)
 
 namespace parley::storage {
 
@@ -84,6 +91,11 @@ typename Inspector::result_type inspect(Inspector& f, read_marker& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_change& x) {
+  return f(caf::meta::type_name("member_change"), x.user, x.added, x.role, x.at);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_state& x) {
   return f(caf::meta::type_name("message_state"), x.msg, x.edited_ts, x.deleted, x.reactions);
 }
@@ -99,7 +111,7 @@ namespace parley::actors {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pending_write& x) {
-  return f(caf::meta::type_name("pending_write"), x.is_event, x.ev, x.read);
+  return f(caf::meta::type_name("pending_write"), x.is_event, x.ev, x.read, x.members);
 }
 
 template <class Inspector>
@@ -115,6 +127,31 @@ typename Inspector::result_type inspect(Inspector& f, resync_result& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_req& x) {
   return f(caf::meta::type_name("send_req"), x.room, x.cid, x.body, x.kind, x.reply_to, x.meta);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, edit_req& x) {
+  return f(caf::meta::type_name("edit_req"), x.room, x.target, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_req& x) {
+  return f(caf::meta::type_name("delete_req"), x.room, x.target);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, react_req& x) {
+  return f(caf::meta::type_name("react_req"), x.room, x.target, x.emoji, x.on);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, invite_req& x) {
+  return f(caf::meta::type_name("invite_req"), x.room, x.user);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, remove_req& x) {
+  return f(caf::meta::type_name("remove_req"), x.room, x.user);
 }
 
 template <class Inspector>
@@ -158,6 +195,20 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley, caf::first_custom_type_id)
   CAF_ADD_ATOM(parley, parley::actors, drain_atom, "drain")
   CAF_ADD_ATOM(parley, parley::actors, ping_atom, "ping")
   CAF_ADD_ATOM(parley, parley::actors, migrate_atom, "migrate")
+  CAF_ADD_ATOM(parley, parley::actors, edit_atom, "edit")
+  CAF_ADD_ATOM(parley, parley::actors, delete_atom, "delete")
+  CAF_ADD_ATOM(parley, parley::actors, react_atom, "react")
+  CAF_ADD_ATOM(parley, parley::actors, invite_atom, "invite")
+  CAF_ADD_ATOM(parley, parley::actors, remove_atom, "remove")
+  CAF_ADD_ATOM(parley, parley::actors, removed_atom, "removed")
+  CAF_ADD_ATOM(parley, parley::actors, presence_atom, "presence")
+  CAF_ADD_ATOM(parley, parley::actors, offline_atom, "offline")
+  CAF_ADD_ATOM(parley, parley::actors, rooms_atom, "rooms")
+  CAF_ADD_ATOM(parley, parley::actors, room_atom, "room")
+  CAF_ADD_ATOM(parley, parley::actors, summaries_atom, "summaries")
+  CAF_ADD_ATOM(parley, parley::actors, seen_atom, "seen")
+  CAF_ADD_ATOM(parley, parley::actors, last_seen_atom, "last_seen")
+  CAF_ADD_ATOM(parley, parley::actors, notice_atom, "notice")
   CAF_ADD_TYPE_ID(parley, (parley::storage::event))
   CAF_ADD_TYPE_ID(parley, (parley::storage::room_record))
   CAF_ADD_TYPE_ID(parley, (parley::storage::error))
@@ -166,6 +217,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(parley, (parley::actors::room_snapshot))
   CAF_ADD_TYPE_ID(parley, (parley::actors::resync_result))
   CAF_ADD_TYPE_ID(parley, (parley::actors::send_req))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::edit_req))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::delete_req))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::react_req))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::invite_req))
+  CAF_ADD_TYPE_ID(parley, (parley::actors::remove_req))
   CAF_ADD_TYPE_ID(parley, (parley::actors::ok_create))
   CAF_ADD_TYPE_ID(parley, (parley::actors::ok_send))
   CAF_ADD_TYPE_ID(parley, (parley::actors::ok_history))

@@ -1,31 +1,174 @@
 #include "actors/presence.hpp"
 
-namespace parley::actors {
+#include "actors/errors.hpp"
 
-caf::behavior presence_actor(presence_actor_ptr self) {
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& st = self->state;
-    auto i = st.sessions.find(dm.source);
-    if (i == st.sessions.end())
-      return;
-    auto c = st.connections.find(i->second);
-    if (c != st.connections.end() && --c->second <= 0)
-      st.connections.erase(c);
-    st.sessions.erase(i);
-  });
+namespace parley::actors {
+namespace {
+
+/// Beyond this many remembered last_seen values the cache starts over (the database has
+/// them all).
+constexpr size_t max_cached_last_seen = 100'000;
+
+void remember_last_seen(presence_state& st, const std::string& user, int64_t ts) {
+  if (st.last_seen.size() >= max_cached_last_seen)
+    st.last_seen.clear();
+  st.last_seen[user] = ts;
+}
+
+/// Pushes a presence change to every session watching the user.
+void announce(presence_actor_ptr self, const presence_entry& entry) {
+  auto& st = self->state;
+  auto w = st.watchers.find(entry.user);
+  if (w == st.watchers.end())
+    return;
+  auto ev = make_event(entry);
+  for (auto& session : w->second)
+    if (auto s = st.sessions.find(session); s != st.sessions.end())
+      s->second.link->deliver(ev);
+}
+
+void forget_watches(presence_state& st, const caf::actor_addr& session) {
+  auto i = st.watching.find(session);
+  if (i == st.watching.end())
+    return;
+  for (auto& user : i->second) {
+    auto w = st.watchers.find(user);
+    if (w != st.watchers.end() && (w->second.erase(session), w->second.empty()))
+      st.watchers.erase(w);
+  }
+  st.watching.erase(i);
+}
+
+void session_gone(presence_actor_ptr self, const caf::actor_addr& session) {
+  auto& st = self->state;
+  forget_watches(st, session);
+  auto i = st.sessions.find(session);
+  if (i == st.sessions.end())
+    return;
+  auto user = i->second.user;
+  st.sessions.erase(i);
+  auto o = st.online.find(user);
+  if (o == st.online.end())
+    return;
+  std::erase(o->second, session);
+  if (!o->second.empty())
+    return;
+  st.online.erase(o);
+  // The last session is gone: offline only if none comes back within the grace period.
+  auto gen = ++st.generation;
+  st.going_offline[user] = gen;
+  self->delayed_send(self, st.cfg.grace, offline_atom::value, user, gen);
+}
+
+presence_entry entry_of(const presence_state& st, const std::string& user, int64_t now) {
+  if (st.is_online(user))
+    return {user, true, now};
+  auto i = st.last_seen.find(user);
+  return {user, false, i == st.last_seen.end() ? 0 : i->second};
+}
+
+}  // namespace
+
+caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::actor writer,
+                             caf::actor reader) {
+  self->state.cfg = std::move(cfg);
+  self->state.writer = std::move(writer);
+  self->state.reader = std::move(reader);
+  self->set_down_handler([=](caf::down_msg& dm) { session_gone(self, dm.source); });
   return {
-    [=](online_atom, const std::string& user) {
+    [=](online_atom, const std::string& user, link_ptr link) {
       auto& st = self->state;
       auto session = caf::actor_cast<caf::actor_addr>(self->current_sender());
-      if (!session || !st.sessions.emplace(session, user).second)
+      if (!session || st.sessions.count(session))
         return;
-      ++st.connections[user];
+      bool was_online = st.is_online(user);
+      st.sessions.emplace(session, presence_state::session_entry{user, std::move(link)});
+      st.online[user].push_back(session);
+      st.going_offline.erase(user);  // back within the grace period: no flap
       self->monitor(session);
+      if (!was_online)
+        announce(self, {user, true, st.cfg.now_ms()});
+    },
+    [=](offline_atom, const std::string& user, uint64_t gen) {
+      auto& st = self->state;
+      auto i = st.going_offline.find(user);
+      if (i == st.going_offline.end() || i->second != gen)
+        return;  // came back meanwhile
+      st.going_offline.erase(i);
+      auto now = st.cfg.now_ms();
+      remember_last_seen(st, user, now);
+      announce(self, {user, false, now});
+      self->send(st.writer, seen_atom::value,
+                 std::vector<storage::user_seen>{storage::user_seen{user, now}});
+    },
+    [=](presence_atom, const std::vector<std::string>& users) -> caf::result<ok_presence> {
+      auto& st = self->state;
+      auto session = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      if (st.sessions.count(session)) {
+        auto& mine = st.watching[session];
+        for (auto& u : users)
+          if (mine.size() < st.cfg.max_watched_per_session && mine.insert(u).second)
+            st.watchers[u].insert(session);
+      }
+      auto now = st.cfg.now_ms();
+      ok_presence out;
+      std::vector<std::string> unknown;
+      for (auto& u : users) {
+        out.presence.push_back(entry_of(st, u, now));
+        if (!out.presence.back().online && !st.last_seen.count(u))
+          unknown.push_back(u);
+      }
+      if (unknown.empty())
+        return out;
+      // Offline users not seen lately: their last_seen comes from storage.
+      auto rp = self->make_response_promise();
+      self->request(st.reader, st.cfg.storage_timeout, last_seen_atom::value, unknown)
+        .then(
+          [=](std::vector<storage::user_seen>& seen) mutable {
+            auto& st = self->state;
+            for (auto& s : seen)
+              remember_last_seen(st, s.user, s.last_seen);
+            auto reply = out;
+            for (auto& e : reply.presence)
+              if (!e.online)
+                if (auto i = st.last_seen.find(e.user); i != st.last_seen.end())
+                  e.last_seen = i->second;
+            rp.deliver(std::move(reply));
+          },
+          [=](caf::error&) mutable { rp.deliver(out); });  // last_seen unknown: 0
+      return rp;
+    },
+    [=](room_atom, const std::string& room, const std::vector<std::string>& members) {
+      auto& st = self->state;
+      std::vector<std::string> here;
+      for (auto& m : members)
+        if (st.online.count(m))
+          here.push_back(m);
+      if (here.empty())
+        return;
+      self->request(st.reader, st.cfg.storage_timeout, summaries_atom::value, room, here)
+        .then(
+          [=](std::vector<storage::room_summary>& summaries) {
+            auto& st = self->state;
+            for (size_t i = 0; i < summaries.size() && i < here.size(); ++i) {
+              auto o = st.online.find(here[i]);
+              if (o == st.online.end())
+                continue;
+              auto& s = summaries[i];
+              if (s.room.empty())
+                continue;  // no longer a member
+              auto ev = make_event(room_update{s.room, s.head, s.unread, s.last});
+              for (auto& session : o->second)
+                if (auto e = st.sessions.find(session); e != st.sessions.end())
+                  e->second.link->deliver(ev);
+            }
+          },
+          [=](caf::error&) {});  // a missed list update is repaired by the next one
     },
     [=](count_atom, const std::string& user) -> int64_t {
-      auto& c = self->state.connections;
-      auto i = c.find(user);
-      return i == c.end() ? 0 : i->second;
+      auto& o = self->state.online;
+      auto i = o.find(user);
+      return i == o.end() ? 0 : static_cast<int64_t>(i->second.size());
     },
     [=](count_atom) -> int64_t { return static_cast<int64_t>(self->state.sessions.size()); },
   };

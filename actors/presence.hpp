@@ -2,28 +2,65 @@
 
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
+#include "actors/client_link.hpp"
 #include "actors/messages.hpp"
+#include "actors/room_config.hpp"
 
 namespace parley::actors {
 
+struct presence_config {
+  std::chrono::milliseconds grace{5'000};  ///< Offline only after this long without a session.
+  size_t max_watched_per_session = 5'000;  ///< `presence` subscriptions per connection.
+  std::chrono::milliseconds storage_timeout{10'000};
+  wall_clock now_ms = system_now_ms;
+};
+
 struct presence_state {
-  std::unordered_map<std::string, int64_t> connections;  ///< user -> live sessions
-  std::map<caf::actor_addr, std::string> sessions;       ///< session -> user
+  presence_config cfg;
+  caf::actor writer;  ///< Persists last_seen.
+  caf::actor reader;  ///< last_seen of users not in memory; conversation-list summaries.
+
+  struct session_entry {
+    std::string user;
+    link_ptr link;
+  };
+  std::map<caf::actor_addr, session_entry> sessions;
+  std::unordered_map<std::string, std::vector<caf::actor_addr>> online;  ///< user -> sessions
+  std::unordered_map<std::string, uint64_t> going_offline;  ///< user -> pending grace timer
+  std::unordered_map<std::string, int64_t> last_seen;       ///< Recently known, bounded.
+  std::unordered_map<std::string, std::unordered_set<caf::actor_addr>> watchers;
+  std::map<caf::actor_addr, std::unordered_set<std::string>> watching;
+  uint64_t generation = 0;
+
   static inline const char* name = "parley.presence";
+
+  /// Online: a live session, or the grace period after the last one has not passed yet.
+  bool is_online(const std::string& user) const {
+    return online.count(user) > 0 || going_offline.count(user) > 0;
+  }
 };
 
 using presence_actor_ptr = caf::stateful_actor<presence_state>*;
 
-/// The presence registry: knows which users have at least one authenticated connection.
-/// Sessions announce themselves; the registry notices their end through monitoring, so a
-/// crashed session cannot leave a user online forever.
-///   (online_atom, user)   from a session when it starts
-///   (count_atom, user)    -> int64_t, the user's live sessions
-///   (count_atom)          -> int64_t, all live sessions
-caf::behavior presence_actor(presence_actor_ptr self);
+/// The presence registry (PROTOCOL §6) and the hub of per-user pushes. It knows every
+/// authenticated session and its link (sessions announce themselves; monitoring notices
+/// their end, so a crashed session cannot leave a user online), announces `online` on a
+/// user's first session and `offline` only after the grace period without any (a page
+/// reload does not flap), stores last_seen, answers `presence` requests and keeps the
+/// subscriptions they create, and delivers conversation-list `room` events to every
+/// session of a room's members.
+///   (online_atom, user, link)         from a session when it starts
+///   (presence_atom, users)            -> ok_presence; subscribes the sender to changes
+///   (room_atom, room_id, members)     from a room whose log grew (at most once a second)
+///   (count_atom, user) / (count_atom) -> int64_t, live sessions (tests, metrics)
+caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::actor writer,
+                             caf::actor reader);
 
 }  // namespace parley::actors

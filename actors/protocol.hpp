@@ -93,9 +93,41 @@ struct history_req {
   int64_t limit = 50;
 };
 
+struct edit_req {
+  std::string room;
+  int64_t target = 0;  ///< seq of the message
+  std::string body;
+};
+struct delete_req {
+  std::string room;
+  int64_t target = 0;
+};
+struct react_req {
+  std::string room;
+  int64_t target = 0;
+  std::string emoji;
+  bool on = true;
+};
+struct invite_req {
+  std::string room;
+  std::string user;
+};
+struct remove_req {
+  std::string room;
+  std::string user;
+};
+
+struct rooms_req {
+  int64_t limit = 50;
+};
+struct presence_req {
+  std::vector<std::string> users;
+};
+
 /// Every request a client frame can carry. auth and ping are answered by the connection.
 using request = std::variant<auth_req, ping_req, create_req, join_req, leave_req, send_req,
-                             typing_req, read_req, history_req>;
+                             typing_req, read_req, history_req, edit_req, delete_req,
+                             react_req, invite_req, remove_req, rooms_req, presence_req>;
 
 /// A decoded client frame: the request and its id.
 struct inbound {
@@ -127,6 +159,18 @@ struct ok_history {
   bool more = false;
 };
 struct pong {};
+/// A user's presence: in `presence` replies and events.
+struct presence_entry {
+  std::string user;
+  bool online = false;
+  int64_t last_seen = 0;  ///< ms; for online users: now. 0: never seen.
+};
+struct ok_presence {
+  std::vector<presence_entry> presence;
+};
+struct ok_rooms {
+  std::vector<storage::room_summary> rooms;
+};
 
 /// What `hello` reports after a successful authentication.
 struct hello {
@@ -142,8 +186,8 @@ struct hello {
   int64_t server_time = 0;
 };
 
-using reply_body =
-  std::variant<ok_empty, ok_create, ok_send, ok_join, ok_history, pong, hello, error_info>;
+using reply_body = std::variant<ok_empty, ok_create, ok_send, ok_join, ok_history, pong, hello,
+                                error_info, ok_presence, ok_rooms>;
 
 /// One reply frame: `ok`, `pong`, `hello` or `error`, with the request's id.
 struct reply {
@@ -164,7 +208,17 @@ struct read_event {
   int64_t seq = 0;
 };
 
-/// A room event: persistent (storage::event, has a seq) or ephemeral.
-using event_payload = std::variant<storage::event, typing_event, read_event>;
+/// A conversation-list update (`room` event): a room's log grew.
+struct room_update {
+  std::string room;
+  int64_t head = 0;
+  int64_t unread = 0;
+  std::optional<storage::message_state> last;
+};
+
+/// What the server pushes: a persistent room event (storage::event, has a seq), an
+/// ephemeral one, a presence change or a conversation-list update.
+using event_payload =
+  std::variant<storage::event, typing_event, read_event, presence_entry, room_update>;
 
 }  // namespace parley::actors

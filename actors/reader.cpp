@@ -56,6 +56,26 @@ caf::behavior reader_actor(reader_actor_ptr self, std::shared_ptr<storage::store
         return make_error(page.err());
       return ok_history{std::move(page.value().messages), page.value().more};
     },
+    [=](rooms_atom, const std::string& user, int64_t limit) -> caf::result<ok_rooms> {
+      auto rooms = guarded(self, [&](storage::store& db) { return db.rooms_of(user, limit); });
+      if (!rooms)
+        return make_error(rooms.err());
+      return ok_rooms{std::move(rooms.value())};
+    },
+    [=](summaries_atom, const std::string& room, const std::vector<std::string>& users)
+      -> caf::result<std::vector<storage::room_summary>> {
+      auto s = guarded(self, [&](storage::store& db) { return db.room_summaries(room, users); });
+      if (!s)
+        return make_error(s.err());
+      return std::move(s.value());
+    },
+    [=](last_seen_atom, const std::vector<std::string>& users)
+      -> caf::result<std::vector<storage::user_seen>> {
+      auto s = guarded(self, [&](storage::store& db) { return db.last_seen(users); });
+      if (!s)
+        return make_error(s.err());
+      return std::move(s.value());
+    },
     [=](ping_atom) { probe_storage(self); },
   };
 }

@@ -25,6 +25,9 @@ using reader_actor_ptr = caf::stateful_actor<reader_state>*;
 ///   (load_atom, room_id, tail_n)            -> room_snapshot
 ///   (replay_atom, room_id, after, limit)    -> std::vector<storage::event>
 ///   (history_atom, history_query)           -> ok_history
+///   (rooms_atom, user, limit)               -> ok_rooms (a conversation list)
+///   (summaries_atom, room_id, users)        -> std::vector<storage::room_summary>
+///   (last_seen_atom, users)                 -> std::vector<storage::user_seen>
 caf::behavior reader_actor(reader_actor_ptr self, std::shared_ptr<storage::store> store,
                            std::shared_ptr<std::atomic<int>> unhealthy);
 

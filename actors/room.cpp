@@ -4,9 +4,47 @@
 #include <unordered_map>
 
 #include "actors/errors.hpp"
+#include "actors/room_ops.hpp"
 
 namespace parley::actors {
+
+// -- shared with room_changes.cpp (room_ops.hpp) --------------------------------------------
+
+namespace room_ops {
+
+caf::error not_a_member() {
+  return make_error(error_code::forbidden, "not a member of this room");
+}
+
+/// Refuses writes while the room cannot take them; `none` when it can.
+caf::error refuse_write(room_state& st) {
+  switch (st.current) {
+    case room_state::mode::ready:
+      break;
+    case room_state::mode::draining:
+      return make_error(error_code::unavailable, "server shutting down; retry elsewhere");
+    default:
+      return make_error(error_code::unavailable, "room is recovering from a storage failure");
+  }
+  if (static_cast<int64_t>(st.in_flight.size()) >= st.cfg.max_in_flight)
+    return make_error(error_code::unavailable, "room write backlog full; retry");
+  if (st.cfg.writer_backlog->load(std::memory_order_relaxed) >= st.cfg.max_writer_backlog)
+    return make_error(error_code::unavailable, "storage backlog full; retry");
+  return caf::none;
+}
+
+void hand_to_writer(room_actor_ptr self, in_flight_write w) {
+  auto& st = self->state;
+  st.cfg.writer_backlog->fetch_add(1, std::memory_order_relaxed);
+  self->send(st.writer, append_atom::value, st.id, w.write);
+  st.in_flight.push_back(std::move(w));
+}
+
+}  // namespace room_ops
+
 namespace {
+
+using namespace room_ops;
 
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
@@ -63,6 +101,34 @@ void settle_drain(room_actor_ptr self) {
 
 // -- commits ----------------------------------------------------------------------------------
 
+// -- conversation lists ------------------------------------------------------------------------
+
+void send_notice(room_actor_ptr self) {
+  auto& st = self->state;
+  st.last_notice = self->clock().now();
+  std::vector<std::string> members;
+  members.reserve(st.members.size());
+  for (auto& [user, m] : st.members)
+    members.push_back(user);
+  self->send(st.cfg.presence, room_atom::value, st.id, std::move(members));
+}
+
+/// The log grew: members' conversation lists need a `room` event, at most one a second per
+/// room (so per session too); a notice sent after the pause reflects the latest state.
+void notify_conversations(room_actor_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.presence || st.notice_pending)
+    return;
+  auto since = self->clock().now() - st.last_notice;
+  if (since >= std::chrono::seconds{1}) {
+    send_notice(self);
+    return;
+  }
+  st.notice_pending = true;
+  self->delayed_send(self, duration_cast<milliseconds>(std::chrono::seconds{1} - since),
+                     notice_atom::value);
+}
+
 /// Records a committed event: head, idempotency cache, resume tail, fan-out.
 void publish_committed(room_actor_ptr self, storage::event ev, uint64_t origin = 0) {
   auto& st = self->state;
@@ -85,13 +151,16 @@ void forget_in_flight_cid(room_state& st, const std::string& key) {
 
 void on_committed(room_actor_ptr self, uint64_t count) {
   auto& st = self->state;
+  bool grew = false;
   for (uint64_t i = 0; i < count && !st.in_flight.empty(); ++i) {
     auto w = std::move(st.in_flight.front());
     st.in_flight.pop_front();
     forget_in_flight_cid(st, w.cid_key);
     if (w.write.is_event) {
+      grew = true;
       ok_send ok{st.id, w.write.ev.seq, w.write.ev.ts};
       publish_committed(self, std::move(w.write.ev));
+      apply_member_changes(self, w.write.members);  // after the event reached everyone
       for (auto& rp : w.waiting)
         rp.deliver(ok);
     } else {
@@ -101,6 +170,8 @@ void on_committed(room_actor_ptr self, uint64_t count) {
         rp.deliver(caf::unit);
     }
   }
+  if (grew)
+    notify_conversations(self);
   schedule_idle_check(self);
   settle_drain(self);
 }
@@ -132,6 +203,7 @@ void on_failed(room_actor_ptr self, const storage::error& err,
   }
   st.in_flight.clear();
   st.in_flight_cids.clear();
+  st.membership_in_flight.clear();
   st.current = room_state::mode::recovering;
   st.next_seq = st.head + 1;
   start_resync(self);
@@ -146,6 +218,8 @@ void start_resync(room_actor_ptr self) {
         for (auto& ev : r.missed)
           if (ev.seq == st.head + 1)
             publish_committed(self, std::move(ev));
+        if (!r.missed.empty())
+          notify_conversations(self);
         st.head = std::max(st.head, r.head);
         st.next_seq = st.head + 1;
         st.resync_backoff = milliseconds{100};
@@ -163,34 +237,6 @@ void start_resync(room_actor_ptr self) {
 }
 
 // -- requests ---------------------------------------------------------------------------------
-
-caf::error not_a_member() {
-  return make_error(error_code::forbidden, "not a member of this room");
-}
-
-/// Refuses writes while the room cannot take them; `none` when it can.
-caf::error refuse_write(room_state& st) {
-  switch (st.current) {
-    case room_state::mode::ready:
-      break;
-    case room_state::mode::draining:
-      return make_error(error_code::unavailable, "server shutting down; retry elsewhere");
-    default:
-      return make_error(error_code::unavailable, "room is recovering from a storage failure");
-  }
-  if (static_cast<int64_t>(st.in_flight.size()) >= st.cfg.max_in_flight)
-    return make_error(error_code::unavailable, "room write backlog full; retry");
-  if (st.cfg.writer_backlog->load(std::memory_order_relaxed) >= st.cfg.max_writer_backlog)
-    return make_error(error_code::unavailable, "storage backlog full; retry");
-  return caf::none;
-}
-
-void hand_to_writer(room_actor_ptr self, in_flight_write w) {
-  auto& st = self->state;
-  st.cfg.writer_backlog->fetch_add(1, std::memory_order_relaxed);
-  self->send(st.writer, append_atom::value, st.id, w.write);
-  st.in_flight.push_back(std::move(w));
-}
 
 caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, send_req& req) {
   auto& st = self->state;
@@ -411,10 +457,34 @@ caf::behavior ready_behavior(room_actor_ptr self) {
       touch(self);
       return on_history(self, user, req);
     },
+    [=](edit_atom, const std::string& user, edit_req& req) {
+      touch(self);
+      return on_edit(self, user, req);
+    },
+    [=](delete_atom, const std::string& user, delete_req& req) {
+      touch(self);
+      return on_delete(self, user, req);
+    },
+    [=](react_atom, const std::string& user, react_req& req) {
+      touch(self);
+      return on_react(self, user, req);
+    },
+    [=](invite_atom, const std::string& user, invite_req& req) {
+      touch(self);
+      return on_invite(self, user, req);
+    },
+    [=](remove_atom, const std::string& user, remove_req& req) {
+      touch(self);
+      return on_remove(self, user, req);
+    },
     [=](committed_atom, const std::string&, uint64_t count) { on_committed(self, count); },
     [=](failed_atom, const std::string&, const storage::error& err,
         const std::vector<storage::event>& dups) { on_failed(self, err, dups); },
     [=](resync_atom) { start_resync(self); },
+    [=](notice_atom) {
+      self->state.notice_pending = false;
+      send_notice(self);
+    },
     [=](idle_atom) { on_idle_check(self); },
     [=](drain_atom) -> caf::result<void> {
       auto& st = self->state;

@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 
+#include <caf/actor.hpp>
+
 namespace parley::actors {
 
 /// Wall-clock milliseconds since the Unix epoch; injectable so tests control `ts`.
@@ -25,6 +27,8 @@ struct room_config {
   std::shared_ptr<std::atomic<int64_t>> writer_backlog = std::make_shared<std::atomic<int64_t>>(0);
   int64_t max_writer_backlog = 100'000;
   wall_clock now_ms = system_now_ms;
+  /// Told (at most once a second per room) when a room's log grew, for `room` events.
+  caf::actor presence;
 };
 
 }  // namespace parley::actors

@@ -5,6 +5,7 @@
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/client_link.hpp"
@@ -67,8 +68,12 @@ struct room_state {
   std::deque<event_ptr> tail;                               ///< Recent persistent events.
 
   std::unordered_map<uint64_t, subscriber> subscribers;
+  /// Users with an invite or a removal on its way to storage: a second one waits.
+  std::unordered_set<std::string> membership_in_flight;
 
   caf::actor_clock::time_point last_activity;
+  caf::actor_clock::time_point last_notice;  ///< Last conversation-list notice to presence.
+  bool notice_pending = false;
   bool idle_check_scheduled = false;
   std::chrono::milliseconds resync_backoff{100};
   std::vector<caf::response_promise> drain_waiting;

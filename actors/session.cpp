@@ -141,6 +141,42 @@ void handle(session_actor_ptr self, const request_id& id, history_req& r) {
            self->state.user, std::move(r));
 }
 
+/// edit, delete, react, invite and remove: to the room, which answers with the new seq.
+template <class Atom, class Req>
+void change_request(session_actor_ptr self, const request_id& id, Req& r) {
+  auto room = r.room;
+  ask_room(self, room, id, false, pass_on<ok_send>(self, id), Atom::value, self->state.user,
+           std::move(r));
+}
+
+void handle(session_actor_ptr self, const request_id& id, edit_req& r) {
+  change_request<edit_atom>(self, id, r);
+}
+void handle(session_actor_ptr self, const request_id& id, delete_req& r) {
+  change_request<delete_atom>(self, id, r);
+}
+void handle(session_actor_ptr self, const request_id& id, react_req& r) {
+  change_request<react_atom>(self, id, r);
+}
+void handle(session_actor_ptr self, const request_id& id, invite_req& r) {
+  change_request<invite_atom>(self, id, r);
+}
+void handle(session_actor_ptr self, const request_id& id, remove_req& r) {
+  change_request<remove_atom>(self, id, r);
+}
+
+void handle(session_actor_ptr self, const request_id& id, rooms_req& r) {
+  auto& st = self->state;
+  self->request(st.reader, st.cfg.request_timeout, rooms_atom::value, st.user, r.limit)
+    .then(pass_on<ok_rooms>(self, id), [=](caf::error& err) { fail(self, id, err); });
+}
+
+void handle(session_actor_ptr self, const request_id& id, presence_req& r) {
+  auto& st = self->state;
+  self->request(st.presence, st.cfg.request_timeout, presence_atom::value, std::move(r.users))
+    .then(pass_on<ok_presence>(self, id), [=](caf::error& err) { fail(self, id, err); });
+}
+
 // auth and ping never reach a session: the connection answers them.
 void handle(session_actor_ptr self, const request_id& id, auth_req&) {
   done(self);
@@ -176,14 +212,17 @@ bool admit(session_actor_ptr self, const request_id& id, const Req& r) {
 }  // namespace
 
 caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr link,
-                            session_config cfg, caf::actor directory, caf::actor presence) {
+                            session_config cfg, caf::actor directory, caf::actor presence,
+                            caf::actor reader) {
   auto& st = self->state;
   st.user = std::move(user);
   st.link = std::move(link);
   st.cfg = cfg;
   st.directory = std::move(directory);
+  st.presence = std::move(presence);
+  st.reader = std::move(reader);
   st.bucket.emplace(cfg.rate_per_s, cfg.rate_burst, self->clock().now());
-  self->send(presence, online_atom::value, st.user);
+  self->send(st.presence, online_atom::value, st.user, st.link);
   self->set_down_handler([=](caf::down_msg& dm) {
     // A joined room went away (it never stops while it has subscribers, so it failed):
     // this connection may have missed events, so close it and let the client resume.
@@ -194,6 +233,14 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
       }
   });
   return {
+    [=](removed_atom, const std::string& room) {
+      // Removed from a joined room: no longer subscribed, so no longer counted.
+      auto& joined = self->state.joined;
+      if (auto i = joined.find(room); i != joined.end()) {
+        self->demonitor(i->second);
+        joined.erase(i);
+      }
+    },
     [=](inbound& in) {
       std::visit(
         [&](auto& req) {

@@ -28,6 +28,8 @@ struct session_state {
   link_ptr link;
   session_config cfg;
   caf::actor directory;
+  caf::actor presence;
+  caf::actor reader;  ///< For the user's conversation list.
   std::unordered_map<std::string, caf::actor> joined;  ///< room id -> room actor
   int64_t in_flight = 0;
   std::optional<token_bucket> bucket;
@@ -42,6 +44,7 @@ using session_actor_ptr = caf::stateful_actor<session_state>*;
 /// directly. If a room it joined goes away, it closes the connection so the client resumes.
 /// Stopped (exit message) by the connection when the socket closes.
 caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr link,
-                            session_config cfg, caf::actor directory, caf::actor presence);
+                            session_config cfg, caf::actor directory, caf::actor presence,
+                            caf::actor reader);
 
 }  // namespace parley::actors

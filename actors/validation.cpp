@@ -24,6 +24,22 @@ std::optional<error_info> check_room(std::string_view room) {
   return std::nullopt;
 }
 
+std::optional<error_info> check_target(std::string_view room, int64_t target) {
+  if (auto e = check_room(room))
+    return e;
+  if (target < 1)
+    return bad("target must be the seq of a message");
+  return std::nullopt;
+}
+
+std::optional<error_info> check_user(std::string_view room, std::string_view user) {
+  if (auto e = check_room(room))
+    return e;
+  if (!valid_user_id(user))
+    return bad("user must be 1-128 bytes without U+0000");
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool valid_room_id(std::string_view id) {
@@ -109,6 +125,51 @@ std::optional<error_info> validate(const history_req& r, const request_limits&) 
     return bad("cursors must not be negative");
   if (r.limit < 1 || r.limit > 100)
     return bad("limit must be 1-100");
+  return std::nullopt;
+}
+
+std::optional<error_info> validate(const edit_req& r, const request_limits& lim) {
+  if (auto e = check_target(r.room, r.target))
+    return e;
+  if (static_cast<int64_t>(r.body.size()) > lim.max_body)
+    return too_large("body over " + std::to_string(lim.max_body) + " bytes");
+  if (has_nul(r.body))
+    return bad("text must not contain U+0000");
+  return std::nullopt;
+}
+
+std::optional<error_info> validate(const delete_req& r, const request_limits&) {
+  return check_target(r.room, r.target);
+}
+
+std::optional<error_info> validate(const react_req& r, const request_limits&) {
+  if (auto e = check_target(r.room, r.target))
+    return e;
+  if (r.emoji.empty() || r.emoji.size() > 32 || has_nul(r.emoji))
+    return bad("emoji must be 1-32 bytes");
+  return std::nullopt;
+}
+
+std::optional<error_info> validate(const invite_req& r, const request_limits&) {
+  return check_user(r.room, r.user);
+}
+
+std::optional<error_info> validate(const remove_req& r, const request_limits&) {
+  return check_user(r.room, r.user);
+}
+
+std::optional<error_info> validate(const rooms_req& r, const request_limits&) {
+  if (r.limit < 1 || r.limit > 1000)
+    return bad("limit must be 1-1000");
+  return std::nullopt;
+}
+
+std::optional<error_info> validate(const presence_req& r, const request_limits&) {
+  if (r.users.empty() || r.users.size() > 500)
+    return bad("users must list 1-500 user ids");
+  for (auto& u : r.users)
+    if (!valid_user_id(u))
+      return bad("user ids must be 1-128 bytes without U+0000");
   return std::nullopt;
 }
 

@@ -28,5 +28,12 @@ std::optional<error_info> validate(const send_req& r, const request_limits& lim)
 std::optional<error_info> validate(const typing_req& r, const request_limits& lim);
 std::optional<error_info> validate(const read_req& r, const request_limits& lim);
 std::optional<error_info> validate(const history_req& r, const request_limits& lim);
+std::optional<error_info> validate(const edit_req& r, const request_limits& lim);
+std::optional<error_info> validate(const delete_req& r, const request_limits& lim);
+std::optional<error_info> validate(const react_req& r, const request_limits& lim);
+std::optional<error_info> validate(const invite_req& r, const request_limits& lim);
+std::optional<error_info> validate(const remove_req& r, const request_limits& lim);
+std::optional<error_info> validate(const rooms_req& r, const request_limits& lim);
+std::optional<error_info> validate(const presence_req& r, const request_limits& lim);
 
 }  // namespace parley::actors

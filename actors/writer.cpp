@@ -45,6 +45,8 @@ void flush(writer_actor_ptr self) {
       rw.events.push_back(std::move(q.write.ev));
     else
       rw.reads.push_back(std::move(q.write.read));
+    for (auto& m : q.write.members)
+      rw.members.push_back(std::move(m));
     ++counts[it->second];
   }
   auto n = static_cast<int64_t>(st.queue.size());
@@ -118,6 +120,12 @@ caf::behavior writer_actor(writer_actor_ptr self, std::shared_ptr<storage::store
       if (err)
         return make_error(err);
       return caf::unit;
+    },
+    [=](seen_atom, const std::vector<storage::user_seen>& seen) {
+      // last_seen of users who went offline: best effort (presence keeps it in memory).
+      if (self->state.breaker.down(self->clock().now()))
+        return;
+      note_storage_result(self, self->state.store->set_last_seen(seen));
     },
     [=](drain_atom) -> caf::result<void> {
       flush(self);

@@ -53,6 +53,7 @@ using writer_actor_ptr = caf::stateful_actor<writer_state>*;
 ///       (committed_atom, room_id, count) or (failed_atom, room_id, error, duplicates)
 ///   (resync_atom, room_id, after)           -> resync_result
 ///   (create_atom, room_record)              -> void (conflict: the room exists)
+///   (seen_atom, std::vector<user_seen>)      last_seen of users who went offline
 ///   (drain_atom)                            -> void, after committing what is queued
 caf::behavior writer_actor(writer_actor_ptr self, std::shared_ptr<storage::store> store,
                            writer_config cfg);

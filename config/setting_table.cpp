@@ -201,6 +201,10 @@ std::vector<setting_info> build_table() {
   t.push_back(make("limits.rate_burst", "--rate-burst", "PARLEY_RATE_BURST",
                    "Token bucket size (requests allowed at once).", real(&s::rate_burst, 1)));
 
+  t.push_back(make("presence.grace_ms", "--presence-grace-ms", "PARLEY_PRESENCE_GRACE_MS",
+                   "A user is announced offline only after this long without any connection "
+                   "(a page reload does not flap).",
+                   int64(&s::presence_grace_ms, 0, big)));
   t.push_back(make("rooms.idle_timeout_ms", "--room-idle-timeout-ms",
                    "PARLEY_ROOM_IDLE_TIMEOUT_MS",
                    "A room actor with no subscribers and no work for this long stops.",

@@ -44,6 +44,7 @@ struct settings {
   double rate_burst = 40;                    ///< Token bucket size.
 
   // -- rooms and storage ----------------------------------------------------------------------
+  int64_t presence_grace_ms = 5'000;         ///< offline is announced after this long.
   int64_t room_idle_timeout_ms = 60'000;     ///< A room with no subscribers and no work stops.
   int64_t room_tail_events = 512;            ///< Events kept in memory for resume.
   int64_t room_cid_cache = 10'000;           ///< (sender, cid) pairs remembered per room.

@@ -199,6 +199,35 @@ request read_body(std::string_view t, field_reader& f, bool& known) {
     r.title = f.optional_text("title").value_or("");
     return r;
   }
+  if (t == "edit") {
+    edit_req r;
+    r.room = f.text("room");
+    r.target = f.integer("target");
+    r.body = f.text("body");
+    return r;
+  }
+  if (t == "delete") {
+    delete_req r;
+    r.room = f.text("room");
+    r.target = f.integer("target");
+    return r;
+  }
+  if (t == "react") {
+    react_req r;
+    r.room = f.text("room");
+    r.target = f.integer("target");
+    r.emoji = f.text("emoji");
+    r.on = f.optional_bool("on").value_or(true);
+    return r;
+  }
+  if (t == "invite")
+    return invite_req{f.text("room"), f.text("user")};
+  if (t == "remove")
+    return remove_req{f.text("room"), f.text("user")};
+  if (t == "rooms")
+    return rooms_req{f.optional_integer("limit").value_or(50)};
+  if (t == "presence")
+    return presence_req{f.text_list("users")};
   if (t == "ping")
     return ping_req{};
   if (t == "auth")
@@ -301,6 +330,18 @@ json::value number(double x) {
   return x;
 }
 
+json::value presence_object(const presence_entry& p) {
+  return json::object{{"user", p.user},
+                      {"status", p.online ? "online" : "offline"},
+                      {"last_seen", p.last_seen}};
+}
+
+json::value last_of(const std::optional<storage::message_state>& m) {
+  if (!m)
+    return nullptr;
+  return history_message(*m);
+}
+
 struct reply_writer {
   json::object& o;
 
@@ -337,6 +378,25 @@ struct reply_writer {
     o["more"] = r.more;
   }
   void operator()(const pong&) { o["t"] = "pong"; }
+  void operator()(const ok_presence& r) {
+    o["t"] = "ok";
+    json::array list;
+    for (auto& p : r.presence)
+      list.emplace_back(presence_object(p));
+    o["presence"] = std::move(list);
+  }
+  void operator()(const ok_rooms& r) {
+    o["t"] = "ok";
+    json::array list;
+    for (auto& s : r.rooms)
+      list.emplace_back(json::object{{"room", s.room},
+                                     {"title", s.title},
+                                     {"head", s.head},
+                                     {"read", s.read},
+                                     {"unread", s.unread},
+                                     {"last", last_of(s.last)}});
+    o["rooms"] = std::move(list);
+  }
   void operator()(const hello& h) {
     o["t"] = "hello";
     o["session"] = h.session;
@@ -401,6 +461,15 @@ json::value event_to_json(const event_payload& ev) {
       json::object o;
       if constexpr (std::is_same_v<T, storage::event>) {
         return persistent_event_object(e);
+      } else if constexpr (std::is_same_v<T, presence_entry>) {
+        o = presence_object(e).as_object();
+        o["t"] = "presence";
+      } else if constexpr (std::is_same_v<T, room_update>) {
+        o["t"] = "room";
+        o["room"] = e.room;
+        o["head"] = e.head;
+        o["unread"] = e.unread;
+        o["last"] = last_of(e.last);
       } else if constexpr (std::is_same_v<T, typing_event>) {
         o["t"] = "typing";
         o["room"] = e.room;

@@ -9,7 +9,10 @@
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "storage/detail/message_fold.hpp"
 #include "storage/detail/migration_runner.hpp"
@@ -290,6 +293,133 @@ result<history_page> pg_store::history(const history_query& q) {
                                                           first, last),
                                                         q.room);
                                      });
+  });
+}
+
+result<std::vector<room_summary>> pg_store::rooms_of(std::string_view user, int64_t limit) {
+  using out_t = result<std::vector<room_summary>>;
+  if (!conn_)
+    return open_status_;
+  if (has_nul(user))  // no such user can exist
+    return std::vector<room_summary>{};
+  limit = std::clamp<int64_t>(limit, 1, detail::max_rooms_limit);
+  return conn_->run("pg: rooms_of", [&](pqxx::connection_base& c) -> out_t {
+    // Two round trips whatever the number of rooms: the list with each room's unread count
+    // and latest message, then the changes of all those messages; one snapshot for both.
+    snapshot tx{c};
+    auto rows = tx.exec_prepared(pg::name(pg::rooms_of), std::string{user}, limit);
+    std::vector<room_summary> out;
+    std::vector<std::optional<event>> latest;
+    std::vector<std::string> params;  // (room, seq) of each latest message
+    out.reserve(rows.size());
+    latest.reserve(rows.size());
+    for (const auto& row : rows) {
+      room_summary r;
+      r.room = row[0].c_str();
+      r.title = row[1].c_str();
+      r.head = row[2].as<int64_t>();
+      r.read = row[3].as<int64_t>();
+      r.last_ts = row[4].as<int64_t>();
+      r.unread = row[5].as<int64_t>();
+      std::optional<event> msg;
+      if (!row[6].is_null()) {  // the LEFT JOIN's NULLs: a room without messages
+        msg.emplace();
+        if (!pg::read_event(row, *msg, 6))
+          return error{errc::internal, "pg: unknown event kind in room " + r.room};
+        params.push_back(r.room);
+        params.push_back(std::to_string(msg->seq));
+      }
+      out.push_back(std::move(r));
+      latest.push_back(std::move(msg));
+    }
+    std::unordered_map<std::string, std::vector<event>> changes;  // by room, ascending seq
+    std::optional<error> bad;
+    pg::exec_rows(tx, params, 2, pg::last_msg_changes_sql, [&](const pqxx::result& found) {
+      for (const auto& row : found) {
+        event e;
+        if (!pg::read_event(row, e))
+          bad = error{errc::internal,
+                      "pg: unknown event kind in room " + std::string{row[0].c_str()}};
+        else
+          changes[e.room].push_back(std::move(e));
+      }
+    });
+    if (bad)
+      return *bad;
+    // Folded as history folds a page (here of one message, backward from the head).
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (!latest[i])
+        continue;
+      auto page = detail::make_history_page(
+        std::vector<event>{std::move(*latest[i])}, false, 1,
+        [&](int64_t, int64_t) -> result<std::vector<event>> {
+          return std::move(changes[out[i].room]);
+        });
+      if (!page)
+        return page.err();
+      if (!page->messages.empty())
+        out[i].last = std::move(page->messages.front());
+    }
+    return out;
+  });
+}
+
+status pg_store::set_last_seen(std::span<const user_seen> seen) {
+  if (!conn_)
+    return open_status_;
+  if (seen.empty())
+    return {};
+  // One row per user (ON CONFLICT DO UPDATE refuses to touch a row twice in a statement),
+  // with the later time of a user named twice, as applying them in turn would give.
+  std::unordered_map<std::string_view, size_t> row_of;
+  std::vector<std::string> params;
+  for (const auto& u : seen) {
+    if (has_nul(u.user))
+      return error{errc::internal, "pg: set_last_seen: a user id contains a NUL byte, which "
+                                   "PostgreSQL text cannot hold"};
+    auto [it, fresh] = row_of.try_emplace(u.user, params.size() / 2);
+    if (fresh) {
+      params.push_back(u.user);
+      params.push_back(std::to_string(u.last_seen));
+    } else {
+      params[2 * it->second + 1] = std::to_string(u.last_seen);
+    }
+  }
+  return conn_->run("pg: set_last_seen", [&](pqxx::connection_base& c) -> status {
+    pqxx::work tx{c};
+    pg::exec_rows(tx, params, 2, pg::set_last_seen_sql);
+    tx.commit();
+    return {};
+  });
+}
+
+result<std::vector<user_seen>> pg_store::last_seen(std::span<const std::string> users) {
+  using out_t = result<std::vector<user_seen>>;
+  if (!conn_)
+    return open_status_;
+  std::vector<user_seen> out;
+  out.reserve(users.size());
+  std::vector<std::string> params;  // each storable user once
+  std::unordered_set<std::string_view> asked;
+  for (const auto& u : users) {
+    out.push_back(user_seen{u, 0});
+    if (!has_nul(u) && asked.insert(u).second)  // a NUL: no such user can exist
+      params.push_back(u);
+  }
+  if (params.empty())
+    return out;
+  return conn_->run("pg: last_seen", [&](pqxx::connection_base& c) -> out_t {
+    pqxx::nontransaction tx{c};
+    std::unordered_map<std::string, int64_t> found;
+    pg::exec_rows(tx, params, 1, pg::last_seen_sql, [&](const pqxx::result& rows) {
+      for (const auto& row : rows)
+        found.emplace(row[0].c_str(), row[1].as<int64_t>());
+    });
+    auto answer = out;
+    for (auto& u : answer)
+      if (auto f = found.find(u.user); f != found.end())
+        u.last_seen = f->second;
+    return answer;
   });
 }
 

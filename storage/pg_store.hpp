@@ -53,6 +53,9 @@ public:
   result<std::optional<event>> find_message(std::string_view room, std::string_view sender,
                                             std::string_view cid) override;
   std::vector<room_write_outcome> write(std::span<const room_writes> batch) override;
+  result<std::vector<room_summary>> rooms_of(std::string_view user, int64_t limit) override;
+  status set_last_seen(std::span<const user_seen> seen) override;
+  result<std::vector<user_seen>> last_seen(std::span<const std::string> users) override;
 
 private:
   status open_status_;

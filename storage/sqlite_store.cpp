@@ -315,6 +315,114 @@ result<history_page> sqlite_store::history_impl(const history_query& q) {
                                    });
 }
 
+result<std::vector<room_summary>> sqlite_store::rooms_of(std::string_view user, int64_t limit) {
+  if (!open_status_.ok())
+    return open_status_;
+  return catching("sqlite: rooms_of", [&] { return rooms_of_impl(user, limit); });
+}
+
+result<std::vector<room_summary>> sqlite_store::rooms_of_impl(std::string_view user,
+                                                              int64_t limit) {
+  limit = std::clamp<int64_t>(limit, 1, detail::max_rooms_limit);
+  if (auto err = conn_.begin_read())  // the list and each room's details from one snapshot
+    return err;
+  rollback_guard guard{conn_};
+  std::vector<room_summary> out;
+  {
+    auto st = sql::prepare(conn_, sql::rooms_of);
+    if (!st)
+      return st.err();
+    st->bind(1, user).bind(2, limit);
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW) {
+      room_summary r;
+      r.room = st->text(0);
+      r.title = st->text(1);
+      r.head = st->int64(2);
+      r.read = st->int64(3);
+      r.last_ts = st->int64(4);
+      out.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: rooms_of");
+  }
+  // Per room, in-process and through indexes: the unread count, then the latest message
+  // folded as history folds it (a page of one message, backward from the head).
+  for (auto& r : out) {
+    {
+      auto st = sql::prepare(conn_, sql::count_unread);
+      if (!st)
+        return st.err();
+      st->bind(1, r.room).bind(2, r.read).bind(3, user);
+      auto rc = st->step();
+      if (rc != SQLITE_ROW)
+        return conn_.fail(rc, "sqlite: rooms_of: unread of " + r.room);
+      r.unread = st->int64(0);
+    }
+    auto msgs = select_events(sql::msgs_desc, r.room, sql::min_seq, sql::max_seq, 1);
+    if (!msgs)
+      return msgs.err();
+    auto page = detail::make_history_page(std::move(*msgs), false, 1,
+                                          [&](int64_t first, int64_t last) {
+                                            return select_events(sql::msg_changes, r.room,
+                                                                 first, last, -1);
+                                          });
+    if (!page)
+      return page.err();
+    if (!page->messages.empty())
+      r.last = std::move(page->messages.front());
+  }
+  return out;
+}
+
+status sqlite_store::set_last_seen(std::span<const user_seen> seen) {
+  if (!open_status_.ok())
+    return open_status_;
+  if (seen.empty())
+    return {};
+  return catching("sqlite: set_last_seen", [&] { return set_last_seen_impl(seen); });
+}
+
+status sqlite_store::set_last_seen_impl(std::span<const user_seen> seen) {
+  if (auto err = conn_.begin_write())
+    return err;
+  rollback_guard guard{conn_};
+  for (const auto& u : seen) {  // in order: a user named twice keeps the later time
+    auto st = sql::prepare(conn_, sql::set_last_seen);
+    if (!st)
+      return st.err();
+    st->bind(1, u.user).bind(2, u.last_seen);
+    if (auto rc = st->step(); rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: set_last_seen of " + u.user);
+  }
+  if (auto err = conn_.commit("sqlite: set_last_seen: COMMIT"))
+    return err;
+  guard.dismiss();
+  return {};
+}
+
+result<std::vector<user_seen>> sqlite_store::last_seen(std::span<const std::string> users) {
+  if (!open_status_.ok())
+    return open_status_;
+  return catching("sqlite: last_seen", [&] { return last_seen_impl(users); });
+}
+
+result<std::vector<user_seen>> sqlite_store::last_seen_impl(std::span<const std::string> users) {
+  std::vector<user_seen> out;
+  out.reserve(users.size());
+  for (const auto& user : users) {
+    auto st = sql::prepare(conn_, sql::last_seen);
+    if (!st)
+      return st.err();
+    st->bind(1, user);
+    auto rc = st->step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: last_seen of " + user);
+    out.push_back(user_seen{user, rc == SQLITE_ROW ? st->int64(0) : 0});
+  }
+  return out;
+}
+
 std::vector<room_write_outcome> sqlite_store::write(std::span<const room_writes> batch) {
   if (!open_status_.ok() && !batch.empty())
     return std::vector<room_write_outcome>(batch.size(),

@@ -37,6 +37,9 @@ public:
   result<std::optional<event>> find_message(std::string_view room, std::string_view sender,
                                             std::string_view cid) override;
   std::vector<room_write_outcome> write(std::span<const room_writes> batch) override;
+  result<std::vector<room_summary>> rooms_of(std::string_view user, int64_t limit) override;
+  status set_last_seen(std::span<const user_seen> seen) override;
+  result<std::vector<user_seen>> last_seen(std::span<const std::string> users) override;
 
 private:
   result<std::vector<event>> select_events(detail::sql::id q, std::string_view room, int64_t a,
@@ -44,6 +47,9 @@ private:
   result<std::optional<room_record>> load_room_impl(std::string_view room);
   result<history_page> history_impl(const history_query& q);
   status create_room_impl(const room_record& room);
+  result<std::vector<room_summary>> rooms_of_impl(std::string_view user, int64_t limit);
+  status set_last_seen_impl(std::span<const user_seen> seen);
+  result<std::vector<user_seen>> last_seen_impl(std::span<const std::string> users);
   status migrate_impl();
 
   status open_status_;

@@ -58,8 +58,26 @@ public:
   /// it is written, while the other rooms commit. If the transaction or its commit fails,
   /// every room gets the same error (`unavailable`, or `in_doubt` if the commit's outcome is
   /// unknown). Returns one outcome per element of `batch`, in order. Also advances
-  /// rooms.head_seq and moves read markers forward (never backward, never beyond the head).
+  /// rooms.head_seq and rooms.last_ts (the largest event ts), moves read markers forward
+  /// (never backward, never beyond the head), and applies membership changes (an addition of
+  /// a member is a no-op, a removal of a non-member too; additions create the user).
   virtual std::vector<room_write_outcome> write(std::span<const room_writes> batch) = 0;
+
+  /// The rooms `user` is a member of, most recent first (last_ts descending, then room id),
+  /// at most `limit` (1-1000). Unknown user: empty.
+  virtual result<std::vector<room_summary>> rooms_of(std::string_view user, int64_t limit) = 0;
+
+  /// The conversation-list line of one room for each of `users`, in their order (the
+  /// `room` event); a user who is not a member gets an entry with an empty `room`.
+  /// The default asks rooms_of per user; stores may answer in one query.
+  virtual result<std::vector<room_summary>> room_summaries(std::string_view room,
+                                                           std::span<const std::string> users);
+
+  /// Records when users were last seen (creating unknown users).
+  virtual status set_last_seen(std::span<const user_seen> seen) = 0;
+
+  /// When these users were last seen; unknown users are reported with 0.
+  virtual result<std::vector<user_seen>> last_seen(std::span<const std::string> users) = 0;
 };
 
 /// Opens a store from a URL: `sqlite:PATH` or `postgresql://...`. Creates the SQLite file

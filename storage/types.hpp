@@ -87,11 +87,37 @@ struct read_marker {
   int64_t seq = 0;
 };
 
+/// A membership change that goes with a `member` event (invite, remove).
+struct member_change {
+  std::string user;
+  bool added = true;                        ///< false: removed.
+  member_role role = member_role::member;   ///< For additions.
+  int64_t at = 0;                           ///< joined_at for additions (ms).
+};
+
 /// The writes of one room within one group-commit transaction.
 struct room_writes {
   std::string room;
   std::vector<event> events;         ///< Contiguous ascending seq, the first = head + 1.
   std::vector<read_marker> reads;
+  std::vector<member_change> members;  ///< Applied after the events, in order.
+};
+
+/// One line of a user's conversation list (PROTOCOL `rooms`).
+struct room_summary {
+  std::string room;
+  std::string title;
+  int64_t head = 0;
+  int64_t read = 0;    ///< The user's read marker.
+  int64_t unread = 0;  ///< `msg` events after the marker that others sent (deleted ones too).
+  int64_t last_ts = 0; ///< ts of the room's latest event, else its created_at.
+  std::optional<message_state> last;  ///< The latest message, in its current state.
+};
+
+/// When a user was last seen online (presence); 0: never.
+struct user_seen {
+  std::string user;
+  int64_t last_seen = 0;
 };
 
 /// What happened to one room's writes.

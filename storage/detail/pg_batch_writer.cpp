@@ -10,6 +10,8 @@
 #include <optional>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "storage/detail/pg_connection.hpp"
@@ -37,6 +39,14 @@ bool is_cid_clash(const pqxx::sql_error& e) {
 std::string first_line(const char* text) {
   std::string_view t = text;
   return std::string{t.substr(0, t.find('\n'))};
+}
+
+/// The largest ts of a room's (non-empty) events: what its last_ts moves to, at least.
+int64_t max_ts(const std::vector<event>& events) {
+  int64_t out = events.front().ts;
+  for (const auto& e : events)
+    out = std::max(out, e.ts);
+  return out;
 }
 
 }  // namespace
@@ -100,16 +110,18 @@ bool pg_batch_writer::fast_path(pqxx::connection_base& c, std::span<const room_w
   if (mode_ != pg_insert_mode::copy)
     return false;
   std::vector<std::string> heads, quiet_rooms, reads;
-  size_t moving = 0, quiet = 0, markers = 0;
+  std::vector<const room_writes*> membership;
+  size_t moving = 0, quiet = 0, markers = 0, changes = 0;
   for (auto i : fit) {
     const auto& w = batch[i];
     if (w.events.empty()) {
-      quiet_rooms.push_back(w.room);  // read markers only: it must exist all the same
+      quiet_rooms.push_back(w.room);  // no events: it must exist all the same
       ++quiet;
     } else {
       heads.push_back(w.room);
       heads.push_back(std::to_string(w.events.front().seq - 1));
       heads.push_back(std::to_string(w.events.back().seq));
+      heads.push_back(std::to_string(max_ts(w.events)));
       ++moving;
     }
     for (const auto& m : w.reads) {
@@ -118,9 +130,23 @@ bool pg_batch_writer::fast_path(pqxx::connection_base& c, std::span<const room_w
       reads.push_back(std::to_string(m.seq));
       ++markers;
     }
+    if (!w.members.empty()) {
+      membership.push_back(&w);
+      changes += w.members.size();
+    }
   }
-  if (moving + quiet + markers > max_rows_per_insert)
+  if (moving + quiet + markers + changes > max_rows_per_insert)
     return false;  // too many parameters for one statement: the careful path copes
+  if (!membership.empty()) {
+    // Net effects are per room_writes: a room named twice in the batch with membership
+    // changes must see them in batch order, which only the careful path keeps.
+    std::unordered_map<std::string_view, int> times;
+    for (auto i : fit)
+      ++times[batch[i].room];
+    for (const auto* w : membership)
+      if (times[w->room] > 1)
+        return false;
+  }
   pqxx::work tx{c};
   try {
     if (moving > 0) {
@@ -148,6 +174,8 @@ bool pg_batch_writer::fast_path(pqxx::connection_base& c, std::span<const room_w
     }
     if (markers > 0)
       tx.exec_params0(pg::mark_reads_sql(markers), pqxx::prepare::make_dynamic_params(reads));
+    // Last, as on the careful path (and in SQLite): after every room's events and markers.
+    change_members(tx, membership);
   } catch (const pqxx::sql_error& e) {
     // What a single room can be refused for: a unique key (a cid or seq taken), a value
     // PostgreSQL rejects, a row locked by another writer. The careful path says which room.
@@ -217,7 +245,8 @@ void pg_batch_writer::apply_room(pqxx::transaction_base& tx, const room_writes& 
     // statement; the rollback to the savepoint takes it back if an insert fails.
     auto first = w.events.front().seq;
     auto last = w.events.back().seq;
-    auto moved = tx.exec_prepared(pg::name(pg::advance_head), w.room, first - 1, last);
+    auto moved = tx.exec_prepared(pg::name(pg::advance_head), w.room, first - 1, last,
+                                  max_ts(w.events));
     if (moved.affected_rows() == 0) {
       auto h = tx.exec_prepared(pg::name(pg::room_head), w.room);
       if (h.empty())
@@ -235,6 +264,8 @@ void pg_batch_writer::apply_room(pqxx::transaction_base& tx, const room_writes& 
     head = last;
   }
   mark_read(tx, w, head);
+  const room_writes* self = &w;
+  change_members(tx, std::span{&self, 1});
 }
 
 void pg_batch_writer::insert_multirow(pqxx::transaction_base& tx, const room_writes& w) {
@@ -286,6 +317,56 @@ void pg_batch_writer::mark_read(pqxx::transaction_base& tx, const room_writes& w
   }
   tx.exec_params0(pg::mark_read_sql(users.size()), w.room, head,
                    pqxx::prepare::make_dynamic_params(params));
+}
+
+void pg_batch_writer::change_members(pqxx::transaction_base& tx,
+                                     std::span<const room_writes* const> rooms) {
+  // SQLite applies the changes one after the other; here a few statements apply their net
+  // effect, which is the same. Per (room, user), in order: a removal deletes the member and
+  // forgets any addition before it; an addition counts only if none is pending since the
+  // last removal (a later one would find the user a member already). So the net effect is
+  // a removal, an addition if not a member, or both in that order (removed, then added
+  // anew). Every added user gets a row in `users`, even one removed again later.
+  std::vector<std::string> users, removals, additions;
+  std::unordered_set<std::string_view> known_users;
+  for (const auto* w : rooms) {
+    struct net {
+      bool remove = false;
+      const member_change* add = nullptr;
+    };
+    std::unordered_map<std::string_view, net> by_user;
+    std::vector<std::string_view> order;  // first appearance, for a stable statement
+    for (const auto& c : w->members) {
+      auto [it, fresh] = by_user.try_emplace(c.user);
+      if (fresh)
+        order.push_back(c.user);
+      if (!c.added) {
+        it->second = net{true, nullptr};
+        continue;
+      }
+      if (known_users.insert(c.user).second)
+        users.push_back(c.user);
+      if (it->second.add == nullptr)
+        it->second.add = &c;
+    }
+    for (auto user : order) {
+      const auto& n = by_user[user];
+      if (n.remove) {
+        removals.push_back(w->room);
+        removals.emplace_back(user);
+      }
+      if (n.add != nullptr) {
+        additions.push_back(w->room);
+        additions.emplace_back(user);
+        additions.emplace_back(n.add->role == member_role::admin ? "admin" : "member");
+        additions.push_back(std::to_string(n.add->at));
+      }
+    }
+  }
+  // Removals before additions: a (room, user) that has both is removed, then added anew.
+  pg::exec_rows(tx, users, 1, pg::insert_users_sql);
+  pg::exec_rows(tx, removals, 2, pg::remove_members_sql);
+  pg::exec_rows(tx, additions, 4, pg::add_members_sql);
 }
 
 void pg_batch_writer::find_duplicates(pqxx::transaction_base& tx, const room_writes& w,

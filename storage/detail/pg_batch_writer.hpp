@@ -23,7 +23,8 @@ class pg_connection;
 /// if any room is refused there, the batch runs again on the careful path, each room's
 /// writes in a savepoint, so that one room's conflict costs the other rooms nothing and
 /// every room gets its precise outcome. Mirrors sqlite_batch_writer: the same checks in the
-/// same order, the same outcomes.
+/// same order, the same outcomes. Membership changes go both ways: batch-wide statements on
+/// the fast path, the room's own (in its savepoint) on the careful one.
 class pg_batch_writer {
 public:
   pg_batch_writer(pg_connection& conn, pg_insert_mode mode) : conn_(conn), mode_(mode) {}
@@ -55,6 +56,8 @@ private:
   void insert_multirow(pqxx::transaction_base& tx, const room_writes& w);
   void insert_copy(pqxx::transaction_base& tx, const room_writes& w);
   void mark_read(pqxx::transaction_base& tx, const room_writes& w, int64_t head);
+  /// The membership changes of `rooms` (one room on the careful path, all on the fast path).
+  void change_members(pqxx::transaction_base& tx, std::span<const room_writes* const> rooms);
   void find_duplicates(pqxx::transaction_base& tx, const room_writes& w,
                        std::vector<event>& out);
 

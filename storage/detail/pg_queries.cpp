@@ -1,24 +1,45 @@
 #include "storage/detail/pg_queries.hpp"
 
+#include <pqxx/prepared_statement>
+#include <pqxx/result>
 #include <pqxx/row>
+#include <pqxx/transaction_base>
+
+#include <algorithm>
+#include <cstddef>
 
 namespace parley::storage::detail::pg {
 
-bool read_event(const pqxx::row& r, event& e) {
-  auto kind = event_kind_from(r[2].c_str());
+bool read_event(const pqxx::row& r, event& e, size_t first) {
+  auto col = [&](size_t i) { return r[static_cast<pqxx::row::size_type>(first + i)]; };
+  auto kind = event_kind_from(col(2).c_str());
   if (!kind)
     return false;
-  e.room = r[0].c_str();
-  e.seq = r[1].as<int64_t>();
+  e.room = col(0).c_str();
+  e.seq = col(1).as<int64_t>();
   e.kind = *kind;
-  e.sender = r[3].c_str();
-  e.cid = r[4].c_str();  // NULL reads as ""
-  e.body = r[5].c_str();
-  e.subtype = r[6].c_str();
-  e.target = r[7].as<int64_t>();
-  e.meta = r[8].c_str();
-  e.ts = r[9].as<int64_t>();
+  e.sender = col(3).c_str();
+  e.cid = col(4).c_str();  // NULL reads as ""
+  e.body = col(5).c_str();
+  e.subtype = col(6).c_str();
+  e.target = col(7).as<int64_t>();
+  e.meta = col(8).c_str();
+  e.ts = col(9).as<int64_t>();
   return true;
+}
+
+void exec_rows(pqxx::transaction_base& tx, const std::vector<std::string>& params,
+               size_t per_row, std::string (*sql)(size_t rows),
+               const std::function<void(const pqxx::result&)>& each) {
+  auto rows = params.size() / per_row;
+  for (size_t i = 0; i < rows; i += max_rows_per_statement) {
+    auto n = std::min(max_rows_per_statement, rows - i);
+    auto begin = params.begin() + static_cast<std::ptrdiff_t>(i * per_row);
+    auto end = begin + static_cast<std::ptrdiff_t>(n * per_row);
+    auto result = tx.exec_params(sql(n), pqxx::prepare::make_dynamic_params(begin, end));
+    if (each)
+      each(result);
+  }
 }
 
 std::string insert_events_sql(size_t rows) {
@@ -92,9 +113,10 @@ std::string values_list(size_t rows, std::initializer_list<const char*> casts) {
 }  // namespace
 
 std::string advance_heads_sql(size_t rooms) {
-  return "UPDATE rooms AS r SET head_seq = v.last FROM (VALUES " +
-         values_list(rooms, {"::text", "::bigint", "::bigint"}) +
-         ") AS v(id, expected, last) WHERE r.id = v.id AND r.head_seq = v.expected";
+  return "UPDATE rooms AS r SET head_seq = v.last, last_ts = GREATEST(r.last_ts, v.ts)"
+         " FROM (VALUES " +
+         values_list(rooms, {"::text", "::bigint", "::bigint", "::bigint"}) +
+         ") AS v(id, expected, last, ts) WHERE r.id = v.id AND r.head_seq = v.expected";
 }
 
 std::string count_rooms_sql(size_t rooms) {
@@ -108,6 +130,44 @@ std::string mark_reads_sql(size_t markers) {
          values_list(markers, {"::text", "::text", "::bigint"}) +
          ") AS v(room_id, user_id, seq), rooms AS r"
          " WHERE r.id = v.room_id AND m.room_id = v.room_id AND m.user_id = v.user_id";
+}
+
+std::string insert_users_sql(size_t users) {
+  return "INSERT INTO users (id) SELECT v.id FROM (VALUES " + values_list(users, {"::text"}) +
+         ") AS v(id) ON CONFLICT DO NOTHING";
+}
+
+std::string remove_members_sql(size_t members) {
+  return "DELETE FROM members AS m USING (VALUES " +
+         values_list(members, {"::text", "::text"}) +
+         ") AS v(room_id, user_id) WHERE m.room_id = v.room_id AND m.user_id = v.user_id";
+}
+
+std::string add_members_sql(size_t members) {
+  return "INSERT INTO members (room_id, user_id, role, read_seq, joined_at)"
+         " SELECT v.room_id, v.user_id, v.role, 0, v.at FROM (VALUES " +
+         values_list(members, {"::text", "::text", "::text", "::bigint"}) +
+         ") AS v(room_id, user_id, role, at) ON CONFLICT (room_id, user_id) DO NOTHING";
+}
+
+std::string last_msg_changes_sql(size_t messages) {
+  // Through events_by_target (its condition verbatim), one probe per message.
+  return "SELECT e.room_id, e.seq, e.kind, e.sender, e.cid, e.body, e.subtype, e.target,"
+         " e.meta, e.ts FROM events AS e JOIN (VALUES " +
+         values_list(messages, {"::text", "::bigint"}) +
+         ") AS v(room_id, seq) ON e.room_id = v.room_id AND e.target = v.seq"
+         " WHERE e.target <> 0 AND e.kind IN ('edit', 'delete', 'react') ORDER BY e.seq";
+}
+
+std::string set_last_seen_sql(size_t users) {
+  return "INSERT INTO users (id, last_seen) VALUES " +
+         values_list(users, {"::text", "::bigint"}) +
+         " ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen";
+}
+
+std::string last_seen_sql(size_t users) {
+  return "SELECT id, last_seen FROM users WHERE id IN (VALUES " +
+         values_list(users, {"::text"}) + ")";
 }
 
 }  // namespace parley::storage::detail::pg

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -10,7 +11,9 @@
 #include "storage/types.hpp"
 
 namespace pqxx {
+class result;
 class row;
+class transaction_base;
 }
 
 /// The SQL of the PostgreSQL store, in one place. Each statement is prepared under its name
@@ -36,6 +39,7 @@ enum id : size_t {
   msgs_asc,
   msgs_desc,
   msg_changes,
+  rooms_of,
   count,
 };
 
@@ -72,7 +76,10 @@ inline constexpr statement statements[count] = {
   {"parley_room_head", "SELECT head_seq FROM rooms WHERE id = $1"},
   // The head check and the head's advance in one statement, which also locks the room's
   // row: a second writer of the same room (another node) waits, re-checks and conflicts.
-  {"parley_advance_head", "UPDATE rooms SET head_seq = $3 WHERE id = $1 AND head_seq = $2"},
+  // last_ts ($4: the largest ts of the events) only moves forward, like the head.
+  {"parley_advance_head",
+   "UPDATE rooms SET head_seq = $3, last_ts = GREATEST(last_ts, $4)"
+   " WHERE id = $1 AND head_seq = $2"},
   {"parley_find_message",
    "SELECT " PARLEY_PG_EVENT_COLUMNS " FROM events WHERE room_id = $1 AND sender = $2"
    " AND cid = $3"},
@@ -88,11 +95,31 @@ inline constexpr statement statements[count] = {
   {"parley_msgs_desc",
    "SELECT " PARLEY_PG_EVENT_COLUMNS " FROM events WHERE room_id = $1 AND kind = 'msg'"
    " AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4"},
-  // Changes to the messages with seq in [$2, $3]: they come after their target, so the scan
-  // of the primary key starts at $2 (and runs to the head: there is no index on target).
+  // Changes to the messages with seq in [$2, $3], through events_by_target (0002; its
+  // condition `target <> 0` verbatim, since a generic plan cannot prove it from $2). No
+  // `seq > $2`, as in SQLite: changes always come after their target, and message_fold
+  // ignores any that would not.
   {"parley_msg_changes",
-   "SELECT " PARLEY_PG_EVENT_COLUMNS " FROM events WHERE room_id = $1 AND seq > $2"
-   " AND kind IN ('edit', 'delete', 'react') AND target BETWEEN $2 AND $3 ORDER BY seq"},
+   "SELECT " PARLEY_PG_EVENT_COLUMNS " FROM events WHERE room_id = $1 AND target <> 0"
+   " AND target BETWEEN $2 AND $3 AND kind IN ('edit', 'delete', 'react') ORDER BY seq"},
+  // The conversation list of $1, at most $2 rooms, in one round trip: the member's rooms
+  // (members_by_user, then each room by its key) cut to the limit first, then for each the
+  // unread count and its latest message (both through events_msgs, whose condition is
+  // repeated verbatim). Room ids bytewise, as SQLite orders them. Columns: id, title, head,
+  // read, last_ts, unread, then the latest message in read_event's order (NULLs: none).
+  {"parley_rooms_of",
+   "WITH mine AS ("
+   " SELECT r.id, r.title, r.head_seq, m.read_seq,"
+   " CASE WHEN r.last_ts > 0 THEN r.last_ts ELSE r.created_at END AS t"
+   " FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1"
+   " ORDER BY t DESC, r.id COLLATE \"C\" LIMIT $2)"
+   " SELECT mine.id, mine.title, mine.head_seq, mine.read_seq, mine.t,"
+   " (SELECT count(*) FROM events u WHERE u.room_id = mine.id AND u.kind = 'msg'"
+   " AND u.seq > mine.read_seq AND u.sender <> $1),"
+   " l.room_id, l.seq, l.kind, l.sender, l.cid, l.body, l.subtype, l.target, l.meta, l.ts"
+   " FROM mine LEFT JOIN LATERAL (SELECT " PARLEY_PG_EVENT_COLUMNS " FROM events"
+   " WHERE room_id = mine.id AND kind = 'msg' ORDER BY seq DESC LIMIT 1) l ON true"
+   " ORDER BY mine.t DESC, mine.id COLLATE \"C\""},
 };
 
 #undef PARLEY_PG_EVENT_COLUMNS
@@ -100,13 +127,24 @@ inline constexpr statement statements[count] = {
 inline constexpr int64_t min_seq = std::numeric_limits<int64_t>::min();
 inline constexpr int64_t max_seq = std::numeric_limits<int64_t>::max();
 
+/// The most rows one statement built from a VALUES list takes (PostgreSQL allows 65535
+/// parameters per statement; rows here have at most 4).
+inline constexpr size_t max_rows_per_statement = 4096;
+
 /// The name to pass to exec_prepared.
 inline std::string name(id q) {
   return statements[q].name;
 }
 
-/// Reads a row of the event selects; false on a kind this build does not know.
-bool read_event(const pqxx::row& r, event& e);
+/// Reads a row of the event selects (its columns from `first` on); false on a kind this
+/// build does not know.
+bool read_event(const pqxx::row& r, event& e, size_t first = 0);
+
+/// Runs `sql(rows)` over `params` (`per_row` of them per row), in statements of at most
+/// max_rows_per_statement rows, handing each statement's result to `each` if given.
+void exec_rows(pqxx::transaction_base& tx, const std::vector<std::string>& params,
+               size_t per_row, std::string (*sql)(size_t rows),
+               const std::function<void(const pqxx::result&)>& each = {});
 
 /// The multi-row INSERT of `rows` events of one room: $1 is the room, then nine parameters
 /// per event in the table's column order (see event_params).
@@ -123,7 +161,8 @@ std::string mark_read_sql(size_t users);
 // The batch-wide statements of the group commit's fast path (pg_batch_writer):
 
 /// Moves the heads of `rooms` rooms at once; parameters per room: id, expected head, new
-/// head. Its affected-row count tells whether every head was where the writer expected.
+/// head, largest event ts (last_ts moves forward only). Its affected-row count tells whether
+/// every head was where the writer expected.
 std::string advance_heads_sql(size_t rooms);
 
 /// How many of `rooms` room ids (one parameter each) exist.
@@ -132,5 +171,31 @@ std::string count_rooms_sql(size_t rooms);
 /// Moves read markers of several rooms at once (forward only, never past the room's head
 /// as this transaction left it); parameters per marker: room id, user id, seq.
 std::string mark_reads_sql(size_t markers);
+
+// Membership changes (of one room on the careful path, of the whole batch on the fast path):
+
+/// Creates the users that do not exist yet; one parameter (user id) per user, no repeats
+/// needed (repeats are harmless).
+std::string insert_users_sql(size_t users);
+
+/// Removes members; parameters per member: room id, user id. Non-members match no row.
+std::string remove_members_sql(size_t members);
+
+/// Adds members unless they are members already; parameters per member: room id, user id,
+/// role, joined_at. A (room, user) at most once per statement.
+std::string add_members_sql(size_t members);
+
+// The rest of rooms_of and the presence calls:
+
+/// The changes (edit, delete, react) of several rooms' latest messages, ascending seq;
+/// parameters per message: room id, seq.
+std::string last_msg_changes_sql(size_t messages);
+
+/// Sets users' last_seen, creating unknown users; parameters per user: id, last_seen. A
+/// user at most once per statement (ON CONFLICT DO UPDATE refuses repeats).
+std::string set_last_seen_sql(size_t users);
+
+/// id and last_seen of the users that exist among `users` ids (one parameter each).
+std::string last_seen_sql(size_t users);
 
 }  // namespace parley::storage::detail::pg

@@ -22,6 +22,9 @@ std::optional<std::string> unstorable(const room_writes& w) {
   for (const auto& m : w.reads)
     if (has_nul(m.user))
       return std::string{"a read marker's user "} + nul_message;
+  for (const auto& m : w.members)
+    if (has_nul(m.user))
+      return std::string{"a membership change's user "} + nul_message;
   return std::nullopt;
 }
 

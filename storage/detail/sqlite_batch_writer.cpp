@@ -127,10 +127,13 @@ status sqlite_batch_writer::apply_room(const room_writes& w, room_result& r) {
   }
   auto new_head = w.events.empty() ? head : w.events.back().seq;
   if (!w.events.empty()) {
+    auto last_ts = std::max_element(w.events.begin(), w.events.end(),
+                                    [](const event& a, const event& b) { return a.ts < b.ts; })
+                     ->ts;
     auto st = sql::prepare(conn_, sql::set_head);
     if (!st)
       return st.err();
-    st->bind(1, w.room).bind(2, new_head);
+    st->bind(1, w.room).bind(2, new_head).bind(3, last_ts);
     if (auto rc = st->step(); rc != SQLITE_DONE)
       return conn_.fail(rc, "sqlite: write: head of " + w.room);
   }
@@ -141,6 +144,38 @@ status sqlite_batch_writer::apply_room(const room_writes& w, room_result& r) {
     st->bind(1, w.room).bind(2, m.user).bind(3, m.seq).bind(4, new_head);
     if (auto rc = st->step(); rc != SQLITE_DONE)
       return conn_.fail(rc, "sqlite: write: read marker of " + w.room);
+  }
+  return change_members(w);
+}
+
+status sqlite_batch_writer::change_members(const room_writes& w) {
+  // One change after the other, in order: an addition of a member and a removal of a
+  // non-member match no row. (PostgreSQL applies their net effect, which comes to the same.)
+  for (const auto& c : w.members) {
+    if (c.added) {
+      {
+        auto st = sql::prepare(conn_, sql::insert_user);
+        if (!st)
+          return st.err();
+        st->bind(1, c.user);
+        if (auto rc = st->step(); rc != SQLITE_DONE)
+          return conn_.fail(rc, "sqlite: write: user " + c.user + " of " + w.room);
+      }
+      auto st = sql::prepare(conn_, sql::add_member);
+      if (!st)
+        return st.err();
+      st->bind(1, w.room).bind(2, c.user);
+      st->bind(3, c.role == member_role::admin ? "admin" : "member").bind(4, c.at);
+      if (auto rc = st->step(); rc != SQLITE_DONE)
+        return conn_.fail(rc, "sqlite: write: member " + c.user + " of " + w.room);
+    } else {
+      auto st = sql::prepare(conn_, sql::remove_member);
+      if (!st)
+        return st.err();
+      st->bind(1, w.room).bind(2, c.user);
+      if (auto rc = st->step(); rc != SQLITE_DONE)
+        return conn_.fail(rc, "sqlite: write: member " + c.user + " of " + w.room);
+    }
   }
   return {};
 }

@@ -11,7 +11,8 @@ namespace parley::storage::detail {
 
 /// The group commit of the SQLite store (store::write): one transaction and one fsync for
 /// the whole batch, each room's writes in a savepoint so that one room's conflict costs the
-/// other rooms nothing.
+/// other rooms nothing. A room's membership changes go in its savepoint, after its events and
+/// read markers.
 class sqlite_batch_writer {
 public:
   explicit sqlite_batch_writer(sqlite_connection& conn) : conn_(conn) {}
@@ -30,6 +31,7 @@ private:
   /// An error here is the transaction's, not the room's: the whole batch fails.
   status write_room(const room_writes& w, room_write_outcome& out);
   status apply_room(const room_writes& w, room_result& r);
+  status change_members(const room_writes& w);
   status find_duplicates(const room_writes& w, std::vector<event>& out);
 
   sqlite_connection& conn_;

@@ -35,6 +35,12 @@ enum id : size_t {
   msgs_asc,
   msgs_desc,
   msg_changes,
+  add_member,
+  remove_member,
+  rooms_of,
+  count_unread,
+  set_last_seen,
+  last_seen,
   count,
 };
 
@@ -57,7 +63,9 @@ inline constexpr const char* text[count] = {
   "SELECT head_seq FROM rooms WHERE id = ?1",
   "INSERT INTO events (room_id, seq, kind, sender, cid, body, subtype, target, meta, ts)"
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-  "UPDATE rooms SET head_seq = ?2 WHERE id = ?1",
+  // last_ts only moves forward, like the head (a clock that stepped back does not reorder
+  // the conversation lists).
+  "UPDATE rooms SET head_seq = ?2, last_ts = max(last_ts, ?3) WHERE id = ?1",
   // SQLite's two-argument max/min are scalar: forward only, never beyond the head.
   "UPDATE members SET read_seq = max(read_seq, min(?3, ?4)) WHERE room_id = ?1 AND user_id = ?2",
   "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
@@ -70,11 +78,29 @@ inline constexpr const char* text[count] = {
   " WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2 AND seq < ?3 ORDER BY seq LIMIT ?4",
   "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
   " WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
-  // Changes to the messages with seq in [?2, ?3]: they come after their target, so the scan
-  // of the primary key starts at ?2 (and runs to the head: there is no index on target).
+  // Changes to the messages with seq in [?2, ?3], through events_by_target (0002; its
+  // condition `target <> 0` verbatim). No `seq > ?2`: with it SQLite prefers the primary key
+  // (it gives the order) and scans the log from the page to the head. Changes always come
+  // after their target; message_fold ignores any that would not.
   "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
-  " WHERE room_id = ?1 AND seq > ?2 AND kind IN ('edit', 'delete', 'react')"
-  " AND target BETWEEN ?2 AND ?3 ORDER BY seq LIMIT ?4",
+  " WHERE room_id = ?1 AND target <> 0 AND target BETWEEN ?2 AND ?3"
+  " AND kind IN ('edit', 'delete', 'react') ORDER BY seq LIMIT ?4",
+  // A membership change (write): an addition of a member changes nothing.
+  "INSERT INTO members (room_id, user_id, role, read_seq, joined_at) VALUES (?1, ?2, ?3, 0, ?4)"
+  " ON CONFLICT (room_id, user_id) DO NOTHING",
+  "DELETE FROM members WHERE room_id = ?1 AND user_id = ?2",
+  // The conversation list of ?1: members_by_user, then each room by its key. Room ids in
+  // BINARY (bytewise) order, as PostgreSQL's COLLATE "C".
+  "SELECT r.id, r.title, r.head_seq, m.read_seq,"
+  " CASE WHEN r.last_ts > 0 THEN r.last_ts ELSE r.created_at END AS t"
+  " FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?1"
+  " ORDER BY t DESC, r.id LIMIT ?2",
+  // Messages of others after the read marker: from events_msgs alone (a covering index).
+  "SELECT count(*) FROM events WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2"
+  " AND sender <> ?3",
+  "INSERT INTO users (id, last_seen) VALUES (?1, ?2)"
+  " ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
+  "SELECT last_seen FROM users WHERE id = ?1",
 };
 
 inline constexpr int64_t min_seq = std::numeric_limits<int64_t>::min();

@@ -54,6 +54,30 @@ public:
     return inner_->find_message(r, s, c);
   }
 
+  storage::result<std::vector<storage::room_summary>> rooms_of(std::string_view u,
+                                                              int64_t limit) override {
+    if (plan_->down)
+      return unreachable();
+    return inner_->rooms_of(u, limit);
+  }
+  storage::result<std::vector<storage::room_summary>>
+  room_summaries(std::string_view room, std::span<const std::string> users) override {
+    if (plan_->down)
+      return unreachable();
+    return inner_->room_summaries(room, users);
+  }
+  storage::status set_last_seen(std::span<const storage::user_seen> seen) override {
+    if (plan_->down)
+      return unreachable();
+    return inner_->set_last_seen(seen);
+  }
+  storage::result<std::vector<storage::user_seen>>
+  last_seen(std::span<const std::string> users) override {
+    if (plan_->down)
+      return unreachable();
+    return inner_->last_seen(users);
+  }
+
   std::vector<storage::room_write_outcome>
   write(std::span<const storage::room_writes> batch) override {
     ++plan_->writes;

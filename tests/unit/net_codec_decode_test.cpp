@@ -93,6 +93,36 @@ CAF_TEST(read leave auth and ping decode) {
   }
 }
 
+CAF_TEST(edit delete react invite and remove decode) {
+  for (auto e : both) {
+    CAF_CHECK_EQUAL(decode(R"({"t":"edit","room":"r","target":3,"body":"fixed"})", e),
+                    "id=none edit room=r target=3 body=fixed");
+    CAF_CHECK_EQUAL(decode(R"({"t":"delete","room":"r","target":4,"id":1})", e),
+                    "id=1 delete room=r target=4");
+    CAF_CHECK_EQUAL(decode(R"({"t":"react","room":"r","target":5,"emoji":"👍","on":false})", e),
+                    "id=none react room=r target=5 emoji=👍 on=false");
+    CAF_CHECK_EQUAL(decode(R"({"t":"react","room":"r","target":5,"emoji":"x"})", e),
+                    "id=none react room=r target=5 emoji=x on=true");
+    CAF_CHECK_EQUAL(decode(R"({"t":"invite","room":"r","user":"bob"})", e),
+                    "id=none invite room=r user=bob");
+    CAF_CHECK_EQUAL(decode(R"({"t":"remove","room":"r","user":"bob"})", e),
+                    "id=none remove room=r user=bob");
+    CAF_CHECK(is_error(decode_frame(frame_of(R"({"t":"edit","room":"r","body":"x"})", e), e)));
+    CAF_CHECK(is_error(decode_frame(frame_of(R"({"t":"react","room":"r","target":"5","emoji":"x"})", e), e)));
+    CAF_CHECK(is_error(decode_frame(frame_of(R"({"t":"invite","room":"r"})", e), e)));
+  }
+}
+
+CAF_TEST(rooms and presence decode) {
+  for (auto e : both) {
+    CAF_CHECK_EQUAL(decode(R"({"t":"rooms"})", e), "id=none rooms limit=50");
+    CAF_CHECK_EQUAL(decode(R"({"t":"rooms","limit":7,"id":3})", e), "id=3 rooms limit=7");
+    CAF_CHECK_EQUAL(decode(R"({"t":"presence","users":["a","b"]})", e),
+                    "id=none presence users=[a,b]");
+    CAF_CHECK(is_error(decode_frame(frame_of(R"({"t":"presence","users":"a"})", e), e)));
+  }
+}
+
 CAF_TEST(ids may be integers strings or absent) {
   for (auto e : both) {
     CAF_MESSAGE("encoding " << name(e));

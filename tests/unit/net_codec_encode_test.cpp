@@ -249,6 +249,36 @@ CAF_TEST(other persistent events) {
   CAF_CHECK_EQUAL(at(v, "user"), "dave");
 }
 
+CAF_TEST(presence and conversation list messages) {
+  auto v = event_json(presence_entry{"bob", true, 1700000000000});
+  CAF_CHECK_EQUAL(json::serialize(v),
+                  R"({"user":"bob","status":"online","last_seen":1700000000000,"t":"presence"})");
+  v = event_json(presence_entry{"bob", false, 5});
+  CAF_CHECK_EQUAL(at(v, "status"), "offline");
+  v = event_json(room_update{"r1", 7, 3, std::nullopt});
+  CAF_CHECK_EQUAL(shape(v), "head:int64 last:null room:string t:string unread:int64");
+  storage::message_state last{msg_event(), 0, false, {}};
+  v = event_json(room_update{"r1", 42, 1, last});
+  CAF_CHECK_EQUAL(at(at(v, "last"), "seq"), 42);
+  CAF_CHECK_EQUAL(at(at(v, "last"), "deleted"), false);
+  v = reply_json(request_id::of(int64_t{4}), ok_presence{{{"a", true, 9}, {"b", false, 0}}});
+  CAF_CHECK_EQUAL(shape(v), "id:int64 presence:array t:string");
+  CAF_CHECK_EQUAL(json::serialize(v.as_object().at("presence")),
+                  R"([{"user":"a","status":"online","last_seen":9},)"
+                  R"({"user":"b","status":"offline","last_seen":0}])");
+  storage::room_summary s;
+  s.room = "r1";
+  s.title = "Team";
+  s.head = 42;
+  s.read = 40;
+  s.unread = 2;
+  s.last = last;
+  v = reply_json(request_id::of(int64_t{5}), ok_rooms{{s}});
+  auto& line = v.as_object().at("rooms").as_array().at(0);
+  CAF_CHECK_EQUAL(shape(line), "head:int64 last:object read:int64 room:string title:string "
+                               "unread:int64");
+}
+
 CAF_TEST(typing and read events) {
   auto v = event_json(typing_event{"r1", "bob", true});
   CAF_CHECK_EQUAL(json::serialize(v), R"({"t":"typing","room":"r1","user":"bob","on":true})");

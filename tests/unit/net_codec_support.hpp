@@ -85,6 +85,31 @@ struct request_printer {
     return "history room=" + r.room + " before=" + show_opt(r.before) +
            " after=" + show_opt(r.after) + " limit=" + std::to_string(r.limit);
   }
+  std::string operator()(const edit_req& r) const {
+    return "edit room=" + r.room + " target=" + std::to_string(r.target) + " body=" + r.body;
+  }
+  std::string operator()(const delete_req& r) const {
+    return "delete room=" + r.room + " target=" + std::to_string(r.target);
+  }
+  std::string operator()(const react_req& r) const {
+    return "react room=" + r.room + " target=" + std::to_string(r.target) + " emoji=" + r.emoji +
+           " on=" + (r.on ? "true" : "false");
+  }
+  std::string operator()(const invite_req& r) const {
+    return "invite room=" + r.room + " user=" + r.user;
+  }
+  std::string operator()(const remove_req& r) const {
+    return "remove room=" + r.room + " user=" + r.user;
+  }
+  std::string operator()(const rooms_req& r) const {
+    return "rooms limit=" + std::to_string(r.limit);
+  }
+  std::string operator()(const presence_req& r) const {
+    std::string users;
+    for (auto& u : r.users)
+      users += (users.empty() ? "" : ",") + u;
+    return "presence users=[" + users + "]";
+  }
 };
 
 /// "<id> <request fields>" or "error <id>: <message>".

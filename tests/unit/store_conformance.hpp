@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -32,6 +33,7 @@ using namespace parley::storage::testing;
 
 CAF_TEST(migrate is idempotent and the version is the highest migration) {
   auto highest = embedded_migrations().back().number;
+  CAF_CHECK_EQUAL(highest, 2);
   CAF_CHECK_EQUAL(version_of(*db), highest);
   CAF_CHECK_EQUAL(db->migrate().message, "");
   CAF_CHECK_EQUAL(db->migrate().message, "");
@@ -404,6 +406,366 @@ CAF_TEST(a thousand events commit in one transaction) {
   auto again = db->write(batch);
   CAF_CHECK_EQUAL(code_of(again.front().code), "conflict");
   CAF_CHECK_EQUAL(head_of(*db, "r1"), 1000);
+}
+
+// -- Membership changes, last_ts, conversation lists, presence (migration 0002) ----------
+
+CAF_TEST(membership changes travel with member events) {
+  make_room("r1", {"alice", "bob"});
+  append_messages("r1", 1, 2);
+  using strings = std::vector<std::string>;
+  auto out = write_one(room_writes{
+    .room = "r1",
+    .events = {member_event("r1", 3, "alice", "carol", true),
+               member_event("r1", 4, "alice", "dave", true),
+               member_event("r1", 5, "alice", "bob", false)},
+    .members = {{.user = "carol", .added = true, .role = member_role::member, .at = 5000},
+                {.user = "dave", .added = true, .role = member_role::admin, .at = 6000},
+                {.user = "bob", .added = false}}});
+  CAF_CHECK_EQUAL(out.message, "");
+  CAF_CHECK_EQUAL(code_of(out.code), "ok");
+  CAF_CHECK_EQUAL(head_of(*db, "r1"), 5);
+  CAF_CHECK_EQUAL(members_of("r1"),
+                  (strings{"alice admin read=0 joined=1600000000000",
+                           "carol member read=0 joined=5000", "dave admin read=0 joined=6000"}));
+  // A removed member is gone for good: no longer loaded, no longer listed, and its read
+  // markers match no row.
+  CAF_CHECK(rooms_of("bob").empty());
+  CAF_CHECK_EQUAL(ids_of(rooms_of("carol")), (strings{"r1"}));
+  CAF_CHECK_EQUAL(code_of(write_one(room_writes{.room = "r1", .reads = {{"bob", 5}}}).code), "ok");
+  CAF_CHECK_EQUAL(members_of("r1").size(), 3u);
+  CAF_CHECK_EQUAL(show(all_events(*db, "r1")[4]), show(member_event("r1", 5, "alice", "bob", false)));
+}
+
+CAF_TEST(adding a member is a no-op and so is removing a non-member) {
+  make_room("r1", {"alice", "bob"});
+  append_messages("r1", 1, 3);
+  write_one(room_writes{.room = "r1", .reads = {{"bob", 3}}});
+  auto before = members_of("r1");
+  auto out = write_one(room_writes{
+    .room = "r1",
+    .events = {member_event("r1", 4, "alice", "bob", true),
+               member_event("r1", 5, "alice", "zed", false)},
+    .members = {{.user = "bob", .added = true, .role = member_role::admin, .at = 9},
+                {.user = "zed", .added = false}}});
+  CAF_CHECK_EQUAL(out.message, "");
+  CAF_CHECK_EQUAL(code_of(out.code), "ok");
+  CAF_CHECK_EQUAL(head_of(*db, "r1"), 5);
+  // bob keeps his role, read marker and join time.
+  CAF_CHECK_EQUAL(members_of("r1"), before);
+  CAF_CHECK_EQUAL(read_seq_of("r1", "bob"), 3);
+}
+
+CAF_TEST(membership changes apply in order after the events and read markers) {
+  make_room("r1", {"alice", "bob"});
+  append_messages("r1", 1, 2);
+  write_one(room_writes{.room = "r1", .reads = {{"bob", 2}}});
+  using strings = std::vector<std::string>;
+  auto out = write_one(room_writes{
+    .room = "r1",
+    .events = {msg("r1", 3, "alice", "c3", "m3")},
+    // The markers come first: carol is not a member yet when hers is applied.
+    .reads = {{"carol", 3}},
+    .members = {
+      {.user = "dave", .added = true, .at = 10},    // added, then removed: gone
+      {.user = "dave", .added = false},
+      {.user = "bob", .added = false},              // removed, then added anew: a new
+      {.user = "bob", .added = true, .role = member_role::admin, .at = 20},  // member
+      {.user = "carol", .added = true, .at = 30},   // added twice: the first counts
+      {.user = "carol", .added = true, .role = member_role::admin, .at = 31},
+      {.user = "erin", .added = false},             // never a member: removal, addition,
+      {.user = "erin", .added = true, .at = 40},    // removal, addition: the last one
+      {.user = "erin", .added = false},
+      {.user = "erin", .added = true, .at = 41},
+    }});
+  CAF_CHECK_EQUAL(out.message, "");
+  CAF_CHECK_EQUAL(code_of(out.code), "ok");
+  CAF_CHECK_EQUAL(members_of("r1"),
+                  (strings{"alice admin read=0 joined=1600000000000", "bob admin read=0 joined=20",
+                           "carol member read=0 joined=30", "erin member read=0 joined=41"}));
+}
+
+CAF_TEST(membership changes without events and for unknown rooms) {
+  make_room("r1", {"alice"});
+  append_messages("r1", 1, 1);
+  auto ts_before = rooms_of("alice").at(0).last_ts;
+  std::vector<room_writes> batch{
+    {.room = "r1", .members = {{.user = "bob", .added = true, .at = 77}}},
+    {.room = "ghost", .members = {{.user = "bob", .added = true, .at = 77}}},
+  };
+  auto out = db->write(batch);
+  CAF_REQUIRE_EQUAL(out.size(), 2u);
+  CAF_CHECK_EQUAL(code_of(out[0].code), "ok");
+  CAF_CHECK_EQUAL(code_of(out[1].code), "not_found");
+  CAF_CHECK_EQUAL(members_of("r1"), (std::vector<std::string>{
+                                      "alice admin read=0 joined=1600000000000",
+                                      "bob member read=0 joined=77"}));
+  CAF_CHECK_EQUAL(head_of(*db, "r1"), 1);
+  CAF_CHECK_EQUAL(rooms_of("alice").at(0).last_ts, ts_before);  // no events: unchanged
+  CAF_CHECK_EQUAL(ids_of(rooms_of("bob")), (std::vector<std::string>{"r1"}));
+}
+
+CAF_TEST(membership changes of many rooms go in one batch) {
+  // On PostgreSQL (COPY mode): the batch-wide statements of the fast path, with rooms that
+  // have events, rooms that have none, and several changes to one member.
+  for (auto r : {"a", "b", "c"})
+    make_room(r, {"alice", "bob"});
+  std::vector<room_writes> batch{
+    {.room = "a", .events = {member_event("a", 1, "alice", "x", true)},
+     .members = {{.user = "x", .at = 1}, {.user = "bob", .added = false}}},
+    {.room = "b", .members = {{.user = "bob", .added = false},
+                              {.user = "bob", .role = member_role::admin, .at = 2},
+                              {.user = "y", .at = 3}}},
+    {.room = "c", .events = {msg("c", 1, "bob", "c1", "hi")},
+     .members = {{.user = "x", .at = 4}, {.user = "x", .added = false}}},
+  };
+  auto out = db->write(batch);
+  CAF_REQUIRE_EQUAL(out.size(), 3u);
+  for (const auto& o : out)
+    CAF_CHECK_EQUAL(o.message, "");
+  using strings = std::vector<std::string>;
+  auto alice = std::string{"alice admin read=0 joined=1600000000000"};
+  CAF_CHECK_EQUAL(members_of("a"), (strings{alice, "x member read=0 joined=1"}));
+  CAF_CHECK_EQUAL(members_of("b"),
+                  (strings{alice, "bob admin read=0 joined=2", "y member read=0 joined=3"}));
+  CAF_CHECK_EQUAL(members_of("c"), (strings{alice, "bob member read=0 joined=1600000000000"}));
+}
+
+CAF_TEST(a conflicting room keeps its members while the other rooms change theirs) {
+  for (auto r : {"a", "b", "c", "d"})
+    make_room(r, {"alice", "bob"});
+  append("b", {msg("b", 1, "bob", "dup", "original")});
+  append_messages("c", 1, 2);
+  using strings = std::vector<std::string>;
+  auto invite = [](const std::string& room, int64_t seq) {
+    return room_writes{.room = room,
+                       .events = {member_event(room, seq, "alice", "newbie", true),
+                                  member_event(room, seq + 1, "alice", "bob", false)},
+                       .members = {{.user = "newbie", .added = true, .at = 123},
+                                   {.user = "bob", .added = false}}};
+  };
+  // b: a cid stored before (a unique key refuses its events); c: a gap (the head check).
+  auto b = invite("b", 2);
+  b.events.insert(b.events.begin(), msg("b", 2, "bob", "dup", "retry"));
+  b.events[1].seq = 3;
+  b.events[2].seq = 4;
+  auto c = invite("c", 4);
+  std::vector<room_writes> batch{invite("a", 1), b, c,
+                                 {.room = "d", .members = {{.user = "bob", .added = false}}}};
+  auto out = db->write(batch);
+  CAF_REQUIRE_EQUAL(out.size(), 4u);
+  CAF_CHECK_EQUAL(code_of(out[0].code), "ok");
+  CAF_CHECK_EQUAL(code_of(out[1].code), "conflict");
+  CAF_CHECK_EQUAL(out[1].duplicates.size(), 1u);
+  CAF_CHECK_EQUAL(code_of(out[2].code), "conflict");
+  CAF_CHECK_EQUAL(code_of(out[3].code), "ok");
+  auto changed = strings{"alice admin read=0 joined=1600000000000",
+                         "newbie member read=0 joined=123"};
+  auto unchanged = strings{"alice admin read=0 joined=1600000000000",
+                           "bob member read=0 joined=1600000000000"};
+  CAF_CHECK_EQUAL(members_of("a"), changed);
+  CAF_CHECK_EQUAL(members_of("b"), unchanged);
+  CAF_CHECK_EQUAL(members_of("c"), unchanged);
+  CAF_CHECK_EQUAL(members_of("d"), (strings{"alice admin read=0 joined=1600000000000"}));
+  CAF_CHECK_EQUAL(head_of(*db, "a"), 2);
+  CAF_CHECK_EQUAL(head_of(*db, "b"), 1);
+  CAF_CHECK_EQUAL(head_of(*db, "c"), 2);
+  CAF_CHECK_EQUAL(ids_of(rooms_of("newbie")), (strings{"a"}));
+  CAF_CHECK_EQUAL(ids_of(rooms_of("bob")), (strings{"c", "b"}));
+}
+
+CAF_TEST(last_ts follows the latest event and orders the conversation list) {
+  using strings = std::vector<std::string>;
+  // Created at different times; none has events yet: ordered by created_at, then id.
+  std::vector<std::pair<std::string, int64_t>> rooms{
+    {"r1", 100}, {"r2", 300}, {"r3", 200}, {"r4", 200}};
+  for (const auto& [id, at] : rooms) {
+    room_record r{.id = id, .title = "T " + id, .created_by = "alice", .created_at = at};
+    r.members.push_back(member{.user = "alice", .role = member_role::admin});
+    CAF_REQUIRE_EQUAL(db->create_room(r).message, "");
+  }
+  auto list = rooms_of("alice");
+  CAF_CHECK_EQUAL(ids_of(list), (strings{"r2", "r3", "r4", "r1"}));
+  CAF_REQUIRE_EQUAL(list.size(), 4u);
+  CAF_CHECK_EQUAL(list[0].last_ts, 300);
+  CAF_CHECK_EQUAL(list[0].title, "T r2");
+  CAF_CHECK_EQUAL(list[0].head, 0);
+  CAF_CHECK(!list[0].last.has_value());
+  // r1 gets events: last_ts is their largest ts, whatever their order in the batch.
+  auto e1 = msg("r1", 1, "alice", "c1", "m1");
+  auto e2 = msg("r1", 2, "alice", "c2", "m2");
+  e1.ts = 5000;
+  e2.ts = 4000;
+  append("r1", {e1, e2});
+  list = rooms_of("alice");
+  CAF_CHECK_EQUAL(ids_of(list), (strings{"r1", "r2", "r3", "r4"}));
+  CAF_CHECK_EQUAL(list[0].last_ts, 5000);
+  CAF_CHECK_EQUAL(list[0].head, 2);
+  // r4 and r3 get events with the same ts: ordered by id.
+  for (auto id : {"r4", "r3"}) {
+    auto e = msg(id, 1, "alice", "c1", "m");
+    e.ts = 6000;
+    append(id, {e});
+  }
+  CAF_CHECK_EQUAL(ids_of(rooms_of("alice")), (strings{"r3", "r4", "r1", "r2"}));
+  // Writes without events (markers, membership) leave last_ts; an event with an older ts
+  // (a clock that stepped back) does not move it back either.
+  write_one(room_writes{.room = "r1", .reads = {{"alice", 2}},
+                        .members = {{.user = "bob", .added = true, .at = 9000}}});
+  auto old = msg("r1", 3, "alice", "c3", "m3");
+  old.ts = 10;
+  append("r1", {old});
+  list = rooms_of("alice");
+  CAF_CHECK_EQUAL(ids_of(list), (strings{"r3", "r4", "r1", "r2"}));
+  CAF_CHECK_EQUAL(list[2].last_ts, 5000);
+  CAF_CHECK_EQUAL(list[2].head, 3);
+  // Each member sees the rooms it is in, in the same order.
+  CAF_CHECK_EQUAL(ids_of(rooms_of("bob")), (strings{"r1"}));
+}
+
+CAF_TEST(unread counts the messages of others after the read marker) {
+  make_room("r1", {"alice", "bob", "carol"});
+  append("r1", {
+    msg("r1", 1, "alice", "c1", "a1"),
+    msg("r1", 2, "bob", "c2", "b2"),
+    msg("r1", 3, "alice", "c3", "a3"),
+    change("r1", 4, event_kind::edit, "bob", 2, "b2 edited"),
+    change("r1", 5, event_kind::react, "bob", 1, "👍", "on"),
+    msg("r1", 6, "bob", "c6", "b6"),
+    member_event("r1", 7, "alice", "dave", true),
+    msg("r1", 8, "carol", "c8", "c8"),
+    change("r1", 9, event_kind::del, "carol", 8),  // deleted messages still count
+  });
+  auto unread = [&](const std::string& user) {
+    auto list = rooms_of(user);
+    CAF_REQUIRE_EQUAL(list.size(), 1u);
+    return std::pair{list[0].read, list[0].unread};
+  };
+  CAF_CHECK_EQUAL(unread("alice"), (std::pair<int64_t, int64_t>{0, 3}));  // 2, 6, 8
+  CAF_CHECK_EQUAL(unread("bob"), (std::pair<int64_t, int64_t>{0, 3}));    // 1, 3, 8
+  CAF_CHECK_EQUAL(unread("carol"), (std::pair<int64_t, int64_t>{0, 4}));  // 1, 2, 3, 6
+  write_one(room_writes{.room = "r1", .reads = {{"alice", 6}, {"bob", 3}, {"carol", 9}}});
+  CAF_CHECK_EQUAL(unread("alice"), (std::pair<int64_t, int64_t>{6, 1}));  // 8
+  CAF_CHECK_EQUAL(unread("bob"), (std::pair<int64_t, int64_t>{3, 1}));    // 8
+  CAF_CHECK_EQUAL(unread("carol"), (std::pair<int64_t, int64_t>{9, 0}));
+}
+
+CAF_TEST(the conversation list shows the latest message of each room folded as history does) {
+  make_room("edited", {"alice", "bob", "carol"});
+  make_room("deleted", {"alice", "bob"});
+  make_room("quiet", {"alice", "bob"});
+  make_room("empty", {"alice"});
+  append("edited", {
+    msg("edited", 1, "bob", "c1", "older"),
+    msg("edited", 2, "alice", "c2", "latest"),
+    change("edited", 3, event_kind::edit, "alice", 2, "latest, edited"),
+    change("edited", 4, event_kind::react, "bob", 2, "👍", "on"),
+    change("edited", 5, event_kind::react, "carol", 2, "👍", "on"),
+    change("edited", 6, event_kind::react, "carol", 2, "🎉", "on"),
+    change("edited", 7, event_kind::react, "carol", 2, "🎉", "off"),
+    change("edited", 8, event_kind::edit, "bob", 1, "older, edited"),
+    member_event("edited", 9, "alice", "dave", true),  // not a message: 2 stays the latest
+  });
+  append("deleted", {msg("deleted", 1, "alice", "c1", "first"),
+                     msg("deleted", 2, "bob", "c2", "gone"),
+                     change("deleted", 3, event_kind::del, "bob", 2)});
+  append("quiet", {member_event("quiet", 1, "alice", "bob", true)});
+  auto list = rooms_of("alice");
+  std::map<std::string, room_summary> by_id;
+  for (auto& r : list)
+    by_id[r.room] = r;
+  CAF_REQUIRE_EQUAL(by_id.size(), 4u);
+  auto latest = [&](const std::string& room) {
+    auto p = history(room, std::nullopt, std::nullopt, 1);
+    return p.messages.empty() ? std::optional<message_state>{} : p.messages.front();
+  };
+  const auto& edited = by_id["edited"].last;
+  CAF_REQUIRE(edited.has_value());
+  CAF_CHECK_EQUAL(edited->msg.seq, 2);
+  CAF_CHECK_EQUAL(edited->msg.body, "latest, edited");
+  CAF_CHECK_EQUAL(edited->edited_ts, ts_of(3));
+  using reactions = std::vector<std::pair<std::string, std::vector<std::string>>>;
+  CAF_CHECK(edited->reactions == (reactions{{"👍", {"bob", "carol"}}}));
+  const auto& deleted = by_id["deleted"].last;
+  CAF_REQUIRE(deleted.has_value());
+  CAF_CHECK_EQUAL(deleted->msg.seq, 2);
+  CAF_CHECK(deleted->deleted);
+  CAF_CHECK_EQUAL(deleted->msg.body, "");
+  CAF_CHECK(!by_id["quiet"].last.has_value());
+  CAF_CHECK(!by_id["empty"].last.has_value());
+  for (auto room : {"edited", "deleted", "quiet", "empty"})
+    CAF_CHECK_EQUAL(show(by_id[room].last), show(latest(room)));
+}
+
+CAF_TEST(the conversation list has a limit) {
+  using strings = std::vector<std::string>;
+  strings all;
+  for (int i = 0; i < 60; ++i) {
+    auto id = tag("room", 100 + i);
+    make_room(id, {"alice", "bob"});
+    append(id, {msg(id, 1, i % 2 == 0 ? "alice" : "bob", "c1", "m")});
+    all.push_back(id);  // every room's latest event has the same ts: ordered by id
+  }
+  auto list = rooms_of("bob", 1000);
+  CAF_CHECK_EQUAL(ids_of(list), all);
+  CAF_REQUIRE_EQUAL(list.size(), 60u);
+  for (size_t i = 0; i < list.size(); ++i) {
+    CAF_CHECK_EQUAL(list[i].unread, i % 2 == 0 ? 1 : 0);
+    CAF_REQUIRE(list[i].last.has_value());
+    CAF_CHECK_EQUAL(list[i].last->msg.body, "m");
+  }
+  CAF_CHECK_EQUAL(ids_of(rooms_of("bob", 3)), (strings{all[0], all[1], all[2]}));
+  // Out-of-range limits are clamped, not refused.
+  CAF_CHECK_EQUAL(ids_of(rooms_of("bob", 0)), (strings{all[0]}));
+  CAF_CHECK_EQUAL(ids_of(rooms_of("bob", -5)), (strings{all[0]}));
+  CAF_CHECK_EQUAL(rooms_of("bob", 1'000'000).size(), 60u);
+}
+
+CAF_TEST(the conversation list of an unknown user is empty) {
+  make_room("r1", {"alice"});
+  append_messages("r1", 1, 2);
+  CAF_CHECK(rooms_of("nobody").empty());
+  CAF_CHECK(rooms_of("").empty());
+  // A known user in no room: empty as well.
+  std::vector<user_seen> seen{{"loner", 5}};
+  CAF_REQUIRE_EQUAL(db->set_last_seen(seen).message, "");
+  CAF_CHECK(rooms_of("loner").empty());
+}
+
+CAF_TEST(last_seen round trips and reports unknown users as 0) {
+  make_room("r1", {"alice", "bob"});
+  std::vector<user_seen> seen{{"alice", 1000}, {"newcomer", 2000}};
+  CAF_REQUIRE_EQUAL(db->set_last_seen(seen).message, "");
+  auto ask = [&](std::vector<std::string> users) {
+    auto r = db->last_seen(users);
+    CAF_REQUIRE_EQUAL(r.ok() ? std::string{} : r.err().message, "");
+    std::vector<std::string> out;
+    for (const auto& u : *r)
+      out.push_back(u.user + "=" + std::to_string(u.last_seen));
+    return out;
+  };
+  using strings = std::vector<std::string>;
+  // One entry per requested user, in the request's order, repeats included; bob exists
+  // (a member) but was never seen.
+  CAF_CHECK_EQUAL(ask({"newcomer", "ghost", "alice", "bob", "alice"}),
+                  (strings{"newcomer=2000", "ghost=0", "alice=1000", "bob=0", "alice=1000"}));
+  CAF_CHECK(ask({}).empty());
+  // Later calls overwrite; a user named twice in one call keeps the later entry.
+  std::vector<user_seen> again{{"alice", 3000}, {"bob", 10}, {"alice", 4000}};
+  CAF_REQUIRE_EQUAL(db->set_last_seen(again).message, "");
+  CAF_CHECK_EQUAL(ask({"alice", "bob", "newcomer"}),
+                  (strings{"alice=4000", "bob=10", "newcomer=2000"}));
+  CAF_CHECK(db->set_last_seen({}).ok());
+  // Set on one connection, read on another.
+  auto other = connect();
+  CAF_REQUIRE(other != nullptr);
+  std::vector<std::string> who{"alice"};
+  auto r = other->last_seen(who);
+  CAF_REQUIRE(r.ok() && r->size() == 1u);
+  CAF_CHECK_EQUAL((*r)[0].last_seen, 4000);
+  // Membership additions create users, never seen yet.
+  write_one(room_writes{.room = "r1", .members = {{.user = "fresh", .added = true, .at = 1}}});
+  CAF_CHECK_EQUAL(ask({"fresh"}), (strings{"fresh=0"}));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

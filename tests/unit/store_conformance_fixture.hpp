@@ -33,6 +33,29 @@ inline std::string show(const std::vector<event>& es) {
   return out;
 }
 
+/// A message as history (and rooms_of) show it, everything spelled out.
+inline std::string show(const message_state& m) {
+  std::string out = show(m.msg) + " edited=" + std::to_string(m.edited_ts)
+                    + (m.deleted ? " deleted" : "") + " reactions=";
+  for (const auto& [emoji, users] : m.reactions) {
+    out += emoji + ":";
+    for (const auto& u : users)
+      out += u + ",";
+    out += ";";
+  }
+  return out;
+}
+
+inline std::string show(const std::optional<message_state>& m) {
+  return m ? show(*m) : std::string{"none"};
+}
+
+/// A member row, everything spelled out.
+inline std::string show(const member& m) {
+  return m.user + (m.role == member_role::admin ? " admin" : " member") + " read="
+         + std::to_string(m.read_seq) + " joined=" + std::to_string(m.joined_at);
+}
+
 /// prefix + n; spelled out because GCC 12 at -O3 flags `"c" + std::to_string(n)` with a
 /// false -Wrestrict.
 inline std::string tag(const char* prefix, int64_t n) {
@@ -63,6 +86,64 @@ inline std::vector<int64_t> seqs_of(const history_page& p) {
   for (const auto& m : p.messages)
     out.push_back(m.msg.seq);
   return out;
+}
+
+/// A database at schema version 1 (the migration of an older binary, applied by hand) with
+/// rows in it: `old` has events (its latest at ts 7000), `idle` has none (created at 2000).
+/// Run after schema_version_ddl and the statements of migration 1.
+inline constexpr const char* version1_rows_sql =
+  "INSERT INTO schema_version (version, name, applied_at) VALUES (1, '0001_init.sql', 0);"
+  "INSERT INTO rooms (id, title, created_by, created_at, head_seq)"
+  " VALUES ('old', 'Old', 'alice', 1000, 3), ('idle', 'Idle', 'alice', 2000, 0);"
+  "INSERT INTO users (id) VALUES ('alice'), ('bob');"
+  "INSERT INTO members (room_id, user_id, role, read_seq, joined_at)"
+  " VALUES ('old', 'alice', 'admin', 0, 1000), ('old', 'bob', 'member', 0, 1000),"
+  " ('idle', 'alice', 'admin', 0, 2000);"
+  "INSERT INTO events (room_id, seq, kind, sender, cid, body, subtype, target, meta, ts)"
+  " VALUES ('old', 1, 'msg', 'bob', 'c1', 'hello', 'text', 0, '', 5000),"
+  " ('old', 2, 'edit', 'bob', NULL, 'hello!', '', 1, '', 6000),"
+  " ('old', 3, 'react', 'alice', NULL, 'ok', 'on', 1, '', 7000)";
+
+/// What a store that migrated the database of version1_rows_sql must show: version 2,
+/// last_ts from the latest event (or created_at), the old rows intact, and writes going on.
+inline void check_migrated_from_version1(store& s) {
+  CAF_CHECK_EQUAL(version_of(s), 2);
+  auto list = s.rooms_of("alice", 10);
+  CAF_REQUIRE(list.ok());
+  CAF_REQUIRE_EQUAL(list->size(), 2u);
+  const auto& old = (*list)[0];
+  CAF_CHECK_EQUAL(old.room, "old");
+  CAF_CHECK_EQUAL(old.last_ts, 7000);
+  CAF_CHECK_EQUAL(old.head, 3);
+  CAF_CHECK_EQUAL(old.read, 0);
+  CAF_CHECK_EQUAL(old.unread, 1);  // bob's message
+  CAF_REQUIRE(old.last.has_value());
+  CAF_CHECK_EQUAL(old.last->msg.body, "hello!");
+  CAF_CHECK_EQUAL(old.last->edited_ts, 6000);
+  CAF_CHECK(old.last->reactions
+            == (std::vector<std::pair<std::string, std::vector<std::string>>>{
+              {"ok", {"alice"}}}));
+  const auto& idle = (*list)[1];
+  CAF_CHECK_EQUAL(idle.room, "idle");
+  CAF_CHECK_EQUAL(idle.last_ts, 2000);
+  CAF_CHECK(!idle.last.has_value());
+  auto bob = s.rooms_of("bob", 10);
+  CAF_REQUIRE(bob.ok() && bob->size() == 1u);
+  CAF_CHECK_EQUAL((*bob)[0].unread, 0);  // his own message only
+  // The log goes on where version 1 left it, and moves last_ts.
+  event e{.room = "old", .seq = 4, .kind = event_kind::msg, .sender = "bob", .cid = "c4",
+          .body = "again", .subtype = "text", .ts = 8000};
+  std::vector<room_writes> batch{{.room = "idle", .members = {{.user = "bob", .at = 9000}}},
+                                 {.room = "old", .events = {e}}};
+  auto out = s.write(batch);
+  CAF_REQUIRE_EQUAL(out.size(), 2u);
+  CAF_CHECK_EQUAL(out[0].message, "");
+  CAF_CHECK_EQUAL(out[1].message, "");
+  bob = s.rooms_of("bob", 10);
+  CAF_REQUIRE(bob.ok() && bob->size() == 2u);
+  CAF_CHECK_EQUAL((*bob)[0].room, "old");
+  CAF_CHECK_EQUAL((*bob)[0].last_ts, 8000);
+  CAF_CHECK_EQUAL((*bob)[1].room, "idle");
 }
 
 /// Per test: a fresh database from the backend, one connection to it, and helpers.
@@ -140,6 +221,35 @@ struct conformance_fixture : Backend {
         return m.read_seq;
     CAF_FAIL("no member " << user);
     return -1;
+  }
+
+  static event member_event(const std::string& room, int64_t seq, const std::string& sender,
+                            const std::string& user, bool added) {
+    return change(room, seq, event_kind::member, sender, 0, user, added ? "added" : "removed");
+  }
+
+  /// The members of a room, spelled out (sorted by user id, as load_room gives them).
+  std::vector<std::string> members_of(const std::string& room) {
+    auto r = db->load_room(room);
+    CAF_REQUIRE(r.ok() && r->has_value());
+    std::vector<std::string> out;
+    for (const auto& m : (*r)->members)
+      out.push_back(show(m));
+    return out;
+  }
+
+  std::vector<room_summary> rooms_of(const std::string& user, int64_t limit = 1000) {
+    auto r = db->rooms_of(user, limit);
+    CAF_REQUIRE_EQUAL(r.ok() ? std::string{} : r.err().message, "");
+    return std::move(r).value();
+  }
+
+  /// The room ids of a conversation list, in its order.
+  static std::vector<std::string> ids_of(const std::vector<room_summary>& list) {
+    std::vector<std::string> out;
+    for (const auto& r : list)
+      out.push_back(r.room);
+    return out;
   }
 
   std::vector<event> all_events(store& s, const std::string& room) {

@@ -61,4 +61,10 @@ CAF_TEST(embedded migrations are numbered in order and split cleanly) {
   }
   auto first = split(all.front().sql);
   CAF_CHECK_EQUAL(first.size(), 6u);  // 4 tables, 2 indexes
+  CAF_REQUIRE_EQUAL(all.size(), 2u);
+  CAF_CHECK_EQUAL(all[1].name, "0002_conversations.sql");
+  auto second = split(all[1].sql);
+  CAF_REQUIRE_EQUAL(second.size(), 4u);  // a column, 2 indexes, its values for existing rooms
+  CAF_CHECK_EQUAL(second[0], "ALTER TABLE rooms ADD COLUMN last_ts BIGINT NOT NULL DEFAULT 0");
+  CAF_CHECK_EQUAL(second[3].substr(0, 24), "UPDATE rooms SET last_ts");
 }

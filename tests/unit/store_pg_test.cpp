@@ -7,8 +7,10 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/result>
 #include <pqxx/transaction>
 
+#include "storage/detail/migration_runner.hpp"
 #include "storage/detail/pg_connection.hpp"
 #include "storage/detail/pg_error.hpp"
 #include "storage/migrations.hpp"
@@ -118,6 +120,48 @@ CAF_TEST(a fresh schema starts at version 0 and two processes can migrate it at 
   CAF_CHECK_EQUAL(rows[0][0].as<size_t>(), embedded_migrations().size());
 }
 
+CAF_TEST(a version 1 schema migrates to version 2 with last_ts filled) {
+  // What an older binary left: migration 1 only, with rooms, members and events.
+  admin_exec("DROP SCHEMA " + name + " CASCADE; CREATE SCHEMA " + name);
+  admin_exec(detail::schema_version_ddl);
+  for (const auto& statement : split_sql_statements(embedded_migrations().front().sql))
+    admin_exec(statement);
+  admin_exec(testing::version1_rows_sql);
+  pg_store s{url()};
+  CAF_REQUIRE_EQUAL(s.open_status().message, "");
+  CAF_CHECK_EQUAL(version_of(s), 1);
+  CAF_REQUIRE_EQUAL(s.migrate().message, "");
+  // The column holds the latest event's ts; a room without events keeps 0 (rooms_of shows
+  // its created_at).
+  auto rows = admin_exec("SELECT id, last_ts FROM rooms ORDER BY id");
+  CAF_REQUIRE_EQUAL(rows.size(), 2u);
+  CAF_CHECK_EQUAL(std::string{rows[0][0].c_str()} + "=" + rows[0][1].c_str(), "idle=0");
+  CAF_CHECK_EQUAL(std::string{rows[1][0].c_str()} + "=" + rows[1][1].c_str(), "old=7000");
+  testing::check_migrated_from_version1(s);
+  auto indexes = admin_exec("SELECT indexname FROM pg_indexes WHERE schemaname = '" + name
+                            + "' AND indexname LIKE 'events_%' ORDER BY indexname");
+  std::vector<std::string> names;
+  for (const auto& row : indexes)
+    names.push_back(row[0].c_str());
+  CAF_CHECK_EQUAL(names, (std::vector<std::string>{"events_by_target", "events_cid",
+                                                   "events_msgs", "events_pkey"}));
+}
+
+CAF_TEST(membership additions create users) {
+  make_room("r1", {"alice"});
+  auto out = write_one(room_writes{.room = "r1",
+                                   .members = {{.user = "x", .at = 1},
+                                               {.user = "x", .added = false},
+                                               {.user = "y", .at = 2}}});
+  CAF_CHECK_EQUAL(out.message, "");
+  auto users = admin_exec("SELECT id, name, last_seen FROM users ORDER BY id");
+  std::vector<std::string> rows;
+  for (const auto& row : users)
+    rows.push_back(std::string{row[0].c_str()} + "|" + row[1].c_str() + "|" + row[2].c_str());
+  // x too, though removed again in the same write.
+  CAF_CHECK_EQUAL(rows, (std::vector<std::string>{"alice||0", "x||0", "y||0"}));
+}
+
 CAF_TEST(an unreachable server fails every call fast with unavailable) {
   auto t0 = clock_type::now();
   auto opened = open_store(unreachable_url());
@@ -140,6 +184,11 @@ CAF_TEST(an unreachable server fails every call fast with unavailable) {
     CAF_REQUIRE_EQUAL(out.size(), 2u);
     CAF_CHECK_EQUAL(code_of(out[0].code), "unavailable");
     CAF_CHECK_EQUAL(code_of(out[1].code), "unavailable");
+    CAF_CHECK_EQUAL(code_of(s.rooms_of("alice", 10).err().code), "unavailable");
+    std::vector<user_seen> seen{{"alice", 1}};
+    CAF_CHECK_EQUAL(code_of(s.set_last_seen(seen).code), "unavailable");
+    std::vector<std::string> who{"alice"};
+    CAF_CHECK_EQUAL(code_of(s.last_seen(who).err().code), "unavailable");
     CAF_CHECK_LESS(seconds_since(t0), 3.0);
     CAF_CHECK_EQUAL(s.backend_pid(), 0);
   }
@@ -252,6 +301,26 @@ CAF_TEST(text PostgreSQL cannot hold fails only its room) {
   CAF_CHECK(!m->has_value());
   room_record bad{.id = "c", .title = "t\0t"s, .created_by = "alice"};
   CAF_CHECK_EQUAL(code_of(db->create_room(bad).code), "internal");
+  // The same for users in membership changes and presence.
+  std::vector<room_writes> batch{
+    {.room = "a", .members = {{.user = "bob", .at = 1}}},
+    {.room = "b", .members = {{.user = "nul\0user"s, .at = 1}}}};
+  auto out = db->write(batch);
+  CAF_REQUIRE_EQUAL(out.size(), 2u);
+  CAF_CHECK_EQUAL(code_of(out[0].code), "ok");
+  CAF_CHECK_EQUAL(code_of(out[1].code), "internal");
+  CAF_CHECK_EQUAL(members_of("b").size(), 1u);
+  CAF_CHECK_EQUAL(members_of("a").size(), 2u);
+  std::vector<user_seen> seen{{"alice", 1}, {"nul\0user"s, 2}};
+  CAF_CHECK_EQUAL(code_of(db->set_last_seen(seen).code), "internal");
+  std::vector<std::string> who{"alice", "nul\0user"s};
+  auto r2 = db->last_seen(who);
+  CAF_REQUIRE(r2.ok() && r2->size() == 2u);
+  CAF_CHECK_EQUAL((*r2)[0].last_seen, 0);  // nothing of the refused call was written
+  CAF_CHECK_EQUAL((*r2)[1].last_seen, 0);
+  auto list = db->rooms_of("alice\0"s, 10);
+  CAF_REQUIRE(list.ok());
+  CAF_CHECK(list->empty());
 }
 
 CAF_TEST(PostgreSQL error classes map to store errors) {

@@ -1,0 +1,35 @@
+#pragma once
+
+// Internal to the room actor: the pieces room.cpp (order, commits, joins) and
+// room_changes.cpp (edits, deletes, reactions, membership) share. Not for other actors.
+
+#include <caf/all.hpp>
+
+#include <string>
+#include <vector>
+
+#include "actors/room.hpp"
+
+namespace parley::actors::room_ops {
+
+caf::error not_a_member();
+
+/// Refuses writes while the room cannot take them (recovering, draining, backlogs full).
+caf::error refuse_write(room_state& st);
+
+/// Sends a write to the room's writer and keeps it in flight until its commit.
+void hand_to_writer(room_actor_ptr self, in_flight_write w);
+
+// room_changes.cpp: each answers with the new event's seq (ok_send), after the commit.
+caf::result<ok_send> on_edit(room_actor_ptr self, const std::string& user, edit_req& req);
+caf::result<ok_send> on_delete(room_actor_ptr self, const std::string& user, delete_req& req);
+caf::result<ok_send> on_react(room_actor_ptr self, const std::string& user, react_req& req);
+caf::result<ok_send> on_invite(room_actor_ptr self, const std::string& user, invite_req& req);
+caf::result<ok_send> on_remove(room_actor_ptr self, const std::string& user, remove_req& req);
+
+/// After a committed `member` event reached the subscribers: the membership it records
+/// takes effect (a removed user's connections are unsubscribed and their sessions told).
+void apply_member_changes(room_actor_ptr self,
+                          const std::vector<storage::member_change>& changes);
+
+}  // namespace parley::actors::room_ops

@@ -1,0 +1,157 @@
+#define CAF_SUITE actor_presence
+#include "actor_fixture.hpp"
+
+using namespace parley;
+using namespace parley::actors;
+using namespace parley::test;
+
+namespace {
+
+struct presence_fixture : actor_fixture {
+  presence_fixture() {
+    cfg.presence.grace = std::chrono::seconds{5};
+  }
+
+  struct connection {
+    caf::actor session;
+    std::shared_ptr<recording_link> link;
+  };
+
+  connection connect(const std::string& user) {
+    auto link = std::make_shared<recording_link>();
+    auto s = broker->spawn_session(user, link);
+    consume_messages();
+    return {s, link};
+  }
+
+  void disconnect(connection& c) {
+    self->send_exit(c.session, caf::exit_reason::user_shutdown);
+    consume_messages();
+  }
+
+  void request(connection& c, actors::request req) {
+    self->send(c.session, inbound{request_id::of(int64_t{1}), std::move(req)});
+    consume_messages();
+  }
+
+  /// Presence events the link received, as "user:online" / "user:offline@ts".
+  static std::vector<std::string> presence_events(recording_link& link) {
+    std::vector<std::string> out;
+    for (auto& i : link.items())
+      if (auto ev = std::get_if<event_ptr>(&i))
+        if (auto p = std::get_if<presence_entry>(&(*ev)->payload()))
+          out.push_back(p->user + (p->online ? ":online"
+                                             : ":offline@" + std::to_string(p->last_seen)));
+    return out;
+  }
+
+  static std::vector<room_update> room_updates(recording_link& link) {
+    std::vector<room_update> out;
+    for (auto& i : link.items())
+      if (auto ev = std::get_if<event_ptr>(&i))
+        if (auto u = std::get_if<room_update>(&(*ev)->payload()))
+          out.push_back(*u);
+    return out;
+  }
+
+  static const ok_presence* presence_reply(recording_link& link) {
+    auto items = link.items();
+    static ok_presence last;
+    for (auto& i : items)
+      if (auto r = std::get_if<reply>(&i))
+        if (auto p = std::get_if<ok_presence>(&r->body))
+          last = *p;
+    return &last;
+  }
+};
+
+}  // namespace
+
+CAF_TEST_FIXTURE_SCOPE(presence_tests, presence_fixture)
+
+CAF_TEST(a user is online while any session lives and offline only after the grace) {
+  start();
+  auto watcher = connect("w");
+  request(watcher, presence_req{{"alice"}});
+  CAF_REQUIRE_EQUAL(presence_reply(*watcher.link)->presence.size(), 1u);
+  CAF_CHECK(!presence_reply(*watcher.link)->presence[0].online);
+  auto tab1 = connect("alice");
+  auto tab2 = connect("alice");
+  CAF_CHECK_EQUAL(presence_events(*watcher.link), (std::vector<std::string>{"alice:online"}));
+  disconnect(tab1);
+  disconnect(tab2);
+  advance_time(std::chrono::milliseconds{4'900});
+  consume_messages();
+  CAF_CHECK_EQUAL(presence_events(*watcher.link).size(), 1u);  // not yet
+  now_ms += 5'000;
+  advance_time(std::chrono::milliseconds{200});
+  consume_messages();
+  auto want = "alice:offline@" + std::to_string(now_ms);
+  CAF_CHECK_EQUAL(presence_events(*watcher.link),
+                  (std::vector<std::string>{"alice:online", want}));
+  // last_seen is stored.
+  std::vector<std::string> users{"alice"};
+  auto seen = db->last_seen(users);
+  CAF_REQUIRE(seen.ok());
+  CAF_CHECK_EQUAL(seen.value().at(0).last_seen, now_ms);
+}
+
+CAF_TEST(a session that comes back within the grace period causes no event) {
+  start();
+  auto watcher = connect("w");
+  request(watcher, presence_req{{"bob"}});
+  auto first = connect("bob");
+  disconnect(first);
+  advance_time(std::chrono::seconds{2});
+  consume_messages();
+  auto second = connect("bob");  // a page reload
+  advance_time(std::chrono::seconds{10});
+  consume_messages();
+  CAF_CHECK_EQUAL(presence_events(*watcher.link), (std::vector<std::string>{"bob:online"}));
+}
+
+CAF_TEST(last_seen of users not in memory comes from storage) {
+  start();
+  std::vector<storage::user_seen> seen{{"carol", 1234}};
+  CAF_REQUIRE(db->set_last_seen(seen).ok());
+  auto watcher = connect("w");
+  request(watcher, presence_req{{"carol", "never"}});
+  auto reply = presence_reply(*watcher.link);
+  CAF_REQUIRE_EQUAL(reply->presence.size(), 2u);
+  CAF_CHECK_EQUAL(reply->presence[0].last_seen, 1234);
+  CAF_CHECK_EQUAL(reply->presence[1].last_seen, 0);
+}
+
+CAF_TEST(members who are connected get room events at most once a second) {
+  start();
+  make_room("r1", {"alice", "bob"});
+  auto bob = connect("bob");  // connected, never joined the room
+  auto r = room("r1");
+  CAF_REQUIRE(ok(send(r, "alice", "m1")));
+  auto updates = room_updates(*bob.link);
+  CAF_REQUIRE_EQUAL(updates.size(), 1u);
+  CAF_CHECK_EQUAL(updates[0].head, 1);
+  CAF_CHECK_EQUAL(updates[0].unread, 1);
+  CAF_REQUIRE(updates[0].last.has_value());
+  CAF_CHECK_EQUAL(updates[0].last->msg.seq, 1);
+  for (int i = 2; i <= 5; ++i)
+    CAF_REQUIRE(ok(send(r, "alice", "m" + std::to_string(i))));
+  CAF_CHECK_EQUAL(room_updates(*bob.link).size(), 1u);  // held back ...
+  advance_time(std::chrono::seconds{1});
+  consume_messages();
+  updates = room_updates(*bob.link);
+  CAF_REQUIRE_EQUAL(updates.size(), 2u);  // ... then one with the latest state
+  CAF_CHECK_EQUAL(updates[1].head, 5);
+  CAF_CHECK_EQUAL(updates[1].unread, 5);
+}
+
+CAF_TEST(presence requests are validated) {
+  start();
+  auto c = connect("w");
+  request(c, presence_req{});
+  auto items = c.link->items();
+  auto& err = std::get<error_info>(std::get<reply>(items.back()).body);
+  CAF_CHECK_EQUAL(err.code, error_code::bad_request);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
