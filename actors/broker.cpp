@@ -40,6 +40,9 @@ storage::result<std::unique_ptr<broker>> broker::start(caf::actor_system& sys,
   auto& c = b->cfg_;
   // One backlog counter, shared by the rooms (which count up) and the writers (down).
   c.writer.backlog = c.room.writer_backlog;
+  if (!c.session.limiter)
+    c.session.limiter =
+      std::make_shared<rate_limiter>(c.session.rate_per_s, c.session.rate_burst);
   // Each writer and reader owns one connection; opening them all first means a bad store
   // URL fails the start, not the first request.
   std::vector<std::shared_ptr<storage::store>> stores;
@@ -72,9 +75,12 @@ broker::~broker() {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
-caf::actor broker::spawn_session(std::string user, link_ptr link) {
+caf::actor broker::spawn_session(std::string user, link_ptr link, session_kind kind) {
   auto reader = readers_[pool_index(user, readers_.size())];
-  return sys_.spawn(session_actor, std::move(user), std::move(link), cfg_.session, directory_,
+  auto cfg = cfg_.session;
+  cfg.announce_presence = kind == session_kind::websocket;
+  cfg.trusted = kind == session_kind::server_api;
+  return sys_.spawn(session_actor, std::move(user), std::move(link), std::move(cfg), directory_,
                     presence_, reader);
 }
 

@@ -51,7 +51,12 @@ public:
 
   ~broker();
 
-  caf::actor spawn_session(std::string user, link_ptr link);
+  /// Who a session serves: a WebSocket connection (shows its user online), one HTTP client
+  /// API request (does not), or one server API request (the app's backend: trusted).
+  enum class session_kind { websocket, http_client, server_api };
+
+  caf::actor spawn_session(std::string user, link_ptr link,
+                           session_kind kind = session_kind::websocket);
 
   /// Graceful stop: rooms stop taking writes and finish what is in flight, then the writer
   /// commits what it holds. Blocks up to `grace`.
@@ -62,6 +67,7 @@ public:
   /// False while any store connection is known to be down (/readyz).
   bool storage_healthy() const { return cfg_.writer.unhealthy->load() == 0; }
   caf::actor presence() const { return presence_; }
+  caf::actor_system& system() { return sys_; }
 
 private:
   broker(caf::actor_system& sys, broker_config cfg) : sys_(sys), cfg_(std::move(cfg)) {}

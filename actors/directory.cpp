@@ -17,20 +17,29 @@ std::string random_room_id(std::mt19937_64& rng) {
   return id;
 }
 
+/// The room's record: the creator (none for the server API) and `admins` are admins, the
+/// other `members` members; each user once.
 storage::room_record make_record(const std::string& id, const std::string& creator,
                                  const create_req& req, int64_t now) {
   storage::room_record rec;
   rec.id = id;
   rec.title = req.title;
-  rec.created_by = creator;
+  rec.created_by = creator.empty() ? "server" : creator;
   rec.created_at = now;
-  rec.members.push_back({creator, storage::member_role::admin, 0, now});
-  for (auto& m : req.members) {
-    auto known = std::any_of(rec.members.begin(), rec.members.end(),
-                             [&](const storage::member& x) { return x.user == m; });
-    if (!known)
-      rec.members.push_back({m, storage::member_role::member, 0, now});
-  }
+  auto add = [&](const std::string& user, storage::member_role role) {
+    for (auto& m : rec.members)
+      if (m.user == user) {
+        m.role = std::max(m.role, role);
+        return;
+      }
+    rec.members.push_back({user, role, 0, now});
+  };
+  if (!creator.empty())
+    add(creator, storage::member_role::admin);
+  for (auto& m : req.members)
+    add(m, storage::member_role::member);
+  for (auto& a : req.admins)
+    add(a, storage::member_role::admin);
   return rec;
 }
 

@@ -165,6 +165,17 @@ caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::
           },
           [=](caf::error&) {});  // a missed list update is repaired by the next one
     },
+    [=](disconnect_atom, const std::string& user) -> int64_t {
+      // The server API disconnects a user: close 4003, which tells clients not to retry.
+      auto& st = self->state;
+      auto o = st.online.find(user);
+      if (o == st.online.end())
+        return 0;
+      for (auto& session : o->second)
+        if (auto e = st.sessions.find(session); e != st.sessions.end())
+          e->second.link->close(close_code::forbidden, "disconnected by the server");
+      return static_cast<int64_t>(o->second.size());
+    },
     [=](count_atom, const std::string& user) -> int64_t {
       auto& o = self->state.online;
       auto i = o.find(user);

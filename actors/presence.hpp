@@ -59,6 +59,7 @@ using presence_actor_ptr = caf::stateful_actor<presence_state>*;
 ///   (online_atom, user, link)         from a session when it starts
 ///   (presence_atom, users)            -> ok_presence; subscribes the sender to changes
 ///   (room_atom, room_id, members)     from a room whose log grew (at most once a second)
+///   (disconnect_atom, user)           -> int64_t; closes the user's connections with 4003
 ///   (count_atom, user) / (count_atom) -> int64_t, live sessions (tests, metrics)
 caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::actor writer,
                              caf::actor reader);

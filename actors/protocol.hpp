@@ -62,6 +62,7 @@ struct create_req {
   std::optional<std::string> room;
   std::vector<std::string> members;
   std::string title;
+  std::vector<std::string> admins;  ///< Extension: members who are admins too.
 };
 struct join_req {
   std::string room;

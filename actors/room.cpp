@@ -238,9 +238,11 @@ void start_resync(room_actor_ptr self) {
 
 // -- requests ---------------------------------------------------------------------------------
 
-caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, send_req& req) {
+/// `trusted`: the application's backend (server API) publishing as anyone, member or not.
+caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, send_req& req,
+                             bool trusted) {
   auto& st = self->state;
-  if (!st.is_member(user))
+  if (!trusted && !st.is_member(user))
     return not_a_member();
   auto key = room_state::cid_key(user, req.cid);
   if (auto hit = st.cids.find(key); hit != st.cids.end())
@@ -430,7 +432,11 @@ caf::behavior ready_behavior(room_actor_ptr self) {
   return {
     [=](send_atom, const std::string& user, send_req& req) -> caf::result<ok_send> {
       touch(self);
-      return on_send(self, user, req);
+      return on_send(self, user, req, false);
+    },
+    [=](send_atom, const std::string& user, send_req& req, bool trusted) {
+      touch(self);
+      return on_send(self, user, req, trusted);
     },
     [=](join_atom, join_args& args) -> caf::result<bool> {
       touch(self);
@@ -469,13 +475,13 @@ caf::behavior ready_behavior(room_actor_ptr self) {
       touch(self);
       return on_react(self, user, req);
     },
-    [=](invite_atom, const std::string& user, invite_req& req) {
+    [=](invite_atom, const std::string& user, invite_req& req, bool trusted) {
       touch(self);
-      return on_invite(self, user, req);
+      return on_invite(self, user, req, trusted);
     },
-    [=](remove_atom, const std::string& user, remove_req& req) {
+    [=](remove_atom, const std::string& user, remove_req& req, bool trusted) {
       touch(self);
-      return on_remove(self, user, req);
+      return on_remove(self, user, req, trusted);
     },
     [=](committed_atom, const std::string&, uint64_t count) { on_committed(self, count); },
     [=](failed_atom, const std::string&, const storage::error& err,

@@ -125,8 +125,8 @@ namespace {
 
 /// Checks shared by invite and remove; none when the change may go ahead.
 caf::error check_membership_change(room_state& st, const std::string& user,
-                                   const std::string& target) {
-  if (!st.is_member(user))
+                                   const std::string& target, bool trusted) {
+  if (!trusted && !st.is_member(user))
     return not_a_member();
   if (st.membership_in_flight.count(target))
     return make_error(error_code::unavailable,
@@ -136,9 +136,10 @@ caf::error check_membership_change(room_state& st, const std::string& user,
 
 }  // namespace
 
-caf::result<ok_send> on_invite(room_actor_ptr self, const std::string& user, invite_req& req) {
+caf::result<ok_send> on_invite(room_actor_ptr self, const std::string& user, invite_req& req,
+                               bool trusted) {
   auto& st = self->state;
-  if (auto err = check_membership_change(st, user, req.user))
+  if (auto err = check_membership_change(st, user, req.user, trusted))
     return err;
   if (st.is_member(req.user))
     return make_error(error_code::conflict, req.user + " is a member already");
@@ -151,13 +152,14 @@ caf::result<ok_send> on_invite(room_actor_ptr self, const std::string& user, inv
   return rp;
 }
 
-caf::result<ok_send> on_remove(room_actor_ptr self, const std::string& user, remove_req& req) {
+caf::result<ok_send> on_remove(room_actor_ptr self, const std::string& user, remove_req& req,
+                               bool trusted) {
   auto& st = self->state;
-  if (auto err = check_membership_change(st, user, req.user))
+  if (auto err = check_membership_change(st, user, req.user, trusted))
     return err;
   if (!st.is_member(req.user))
     return make_error(error_code::not_found, req.user + " is not a member");
-  if (req.user != user && !is_admin(st, user))
+  if (!trusted && req.user != user && !is_admin(st, user))
     return make_error(error_code::forbidden, "only a room admin may remove others");
   auto rp = self->make_response_promise();
   auto ev = change(storage::event_kind::member, user, 0);

@@ -24,8 +24,11 @@ void hand_to_writer(room_actor_ptr self, in_flight_write w);
 caf::result<ok_send> on_edit(room_actor_ptr self, const std::string& user, edit_req& req);
 caf::result<ok_send> on_delete(room_actor_ptr self, const std::string& user, delete_req& req);
 caf::result<ok_send> on_react(room_actor_ptr self, const std::string& user, react_req& req);
-caf::result<ok_send> on_invite(room_actor_ptr self, const std::string& user, invite_req& req);
-caf::result<ok_send> on_remove(room_actor_ptr self, const std::string& user, remove_req& req);
+/// `trusted`: the server API, which manages membership without being a member or admin.
+caf::result<ok_send> on_invite(room_actor_ptr self, const std::string& user, invite_req& req,
+                               bool trusted);
+caf::result<ok_send> on_remove(room_actor_ptr self, const std::string& user, remove_req& req,
+                               bool trusted);
 
 /// After a committed `member` event reached the subscribers: the membership it records
 /// takes effect (a removed user's connections are unsubscribed and their sessions told).

@@ -76,7 +76,9 @@ void ask_room(session_actor_ptr self, const std::string& room, const request_id&
 
 void handle(session_actor_ptr self, const request_id& id, create_req& r) {
   auto& st = self->state;
-  self->request(st.directory, st.cfg.request_timeout, create_atom::value, st.user, r)
+  // The server API creates rooms without becoming their member (creator "").
+  auto creator = st.cfg.trusted ? std::string{} : st.user;
+  self->request(st.directory, st.cfg.request_timeout, create_atom::value, creator, r)
     .then(pass_on<ok_create>(self, id), [=](caf::error& err) { fail(self, id, err); });
 }
 
@@ -122,7 +124,7 @@ void handle(session_actor_ptr self, const request_id& id, leave_req& r) {
 void handle(session_actor_ptr self, const request_id& id, send_req& r) {
   auto room = r.room;
   ask_room(self, room, id, false, pass_on<ok_send>(self, id), send_atom::value,
-           self->state.user, std::move(r));
+           self->state.user, std::move(r), self->state.cfg.trusted);
 }
 
 void handle(session_actor_ptr self, const request_id& id, typing_req& r) {
@@ -142,11 +144,11 @@ void handle(session_actor_ptr self, const request_id& id, history_req& r) {
 }
 
 /// edit, delete, react, invite and remove: to the room, which answers with the new seq.
-template <class Atom, class Req>
-void change_request(session_actor_ptr self, const request_id& id, Req& r) {
+template <class Atom, class Req, class... Ts>
+void change_request(session_actor_ptr self, const request_id& id, Req& r, Ts... xs) {
   auto room = r.room;
   ask_room(self, room, id, false, pass_on<ok_send>(self, id), Atom::value, self->state.user,
-           std::move(r));
+           std::move(r), xs...);
 }
 
 void handle(session_actor_ptr self, const request_id& id, edit_req& r) {
@@ -159,10 +161,10 @@ void handle(session_actor_ptr self, const request_id& id, react_req& r) {
   change_request<react_atom>(self, id, r);
 }
 void handle(session_actor_ptr self, const request_id& id, invite_req& r) {
-  change_request<invite_atom>(self, id, r);
+  change_request<invite_atom>(self, id, r, self->state.cfg.trusted);
 }
 void handle(session_actor_ptr self, const request_id& id, remove_req& r) {
-  change_request<remove_atom>(self, id, r);
+  change_request<remove_atom>(self, id, r, self->state.cfg.trusted);
 }
 
 void handle(session_actor_ptr self, const request_id& id, rooms_req& r) {
@@ -190,12 +192,11 @@ void handle(session_actor_ptr self, const request_id& id, ping_req&) {
 template <class Req>
 bool admit(session_actor_ptr self, const request_id& id, const Req& r) {
   auto& st = self->state;
-  auto now = self->clock().now();
-  if (!st.bucket->try_take(now)) {
-    answer_error(self, id,
-                 {error_code::rate_limited, "too many requests", st.bucket->wait_ms(now)});
-    return false;
-  }
+  if (st.cfg.limiter)
+    if (auto wait = st.cfg.limiter->take(st.user, self->clock().now())) {
+      answer_error(self, id, {error_code::rate_limited, "too many requests", *wait});
+      return false;
+    }
   if (st.in_flight >= st.cfg.max_requests_in_flight) {
     answer_error(self, id, {error_code::rate_limited, "too many requests in flight", 100});
     return false;
@@ -221,8 +222,8 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
   st.directory = std::move(directory);
   st.presence = std::move(presence);
   st.reader = std::move(reader);
-  st.bucket.emplace(cfg.rate_per_s, cfg.rate_burst, self->clock().now());
-  self->send(st.presence, online_atom::value, st.user, st.link);
+  if (st.cfg.announce_presence)
+    self->send(st.presence, online_atom::value, st.user, st.link);
   self->set_down_handler([=](caf::down_msg& dm) {
     // A joined room went away (it never stops while it has subscribers, so it failed):
     // this connection may have missed events, so close it and let the client resume.

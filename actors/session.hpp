@@ -9,7 +9,7 @@
 
 #include "actors/client_link.hpp"
 #include "actors/messages.hpp"
-#include "actors/token_bucket.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/validation.hpp"
 
 namespace parley::actors {
@@ -18,9 +18,16 @@ struct session_config {
   request_limits limits;
   int64_t max_rooms = 1'000;
   int64_t max_requests_in_flight = 256;
-  double rate_per_s = 20;
+  double rate_per_s = 20;   ///< Per user, for all of the user's sessions (see limiter).
   double rate_burst = 40;
   std::chrono::milliseconds request_timeout{10'000};
+  /// The per-user buckets; the broker shares one among all sessions. None: no rate limit.
+  std::shared_ptr<rate_limiter> limiter;
+  /// A WebSocket session shows its user online; an HTTP request's session does not.
+  bool announce_presence = true;
+  /// The server API: the application's backend, which may publish as anyone and manage any
+  /// room's members.
+  bool trusted = false;
 };
 
 struct session_state {
@@ -32,7 +39,6 @@ struct session_state {
   caf::actor reader;  ///< For the user's conversation list.
   std::unordered_map<std::string, caf::actor> joined;  ///< room id -> room actor
   int64_t in_flight = 0;
-  std::optional<token_bucket> bucket;
   static inline const char* name = "parley.session";
 };
 

@@ -24,6 +24,12 @@ public:
     return true;
   }
 
+  /// Whether the bucket has refilled completely (its user has been idle).
+  bool full(time_point now) {
+    refill(now);
+    return tokens_ >= burst_;
+  }
+
   /// Milliseconds until one token is available (0 if one is).
   int64_t wait_ms(time_point now) {
     refill(now);

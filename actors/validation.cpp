@@ -64,9 +64,12 @@ std::optional<error_info> validate(const create_req& r, const request_limits& li
       return e;
   if (static_cast<int64_t>(r.members.size()) > lim.max_members)
     return too_large("at most " + std::to_string(lim.max_members) + " members");
-  for (auto& m : r.members)
-    if (!valid_user_id(m))
-      return bad("member ids must be 1-128 bytes without U+0000");
+  for (auto* list : {&r.members, &r.admins})
+    for (auto& m : *list)
+      if (!valid_user_id(m))
+        return bad("member ids must be 1-128 bytes without U+0000");
+  if (static_cast<int64_t>(r.admins.size()) > lim.max_members)
+    return too_large("at most " + std::to_string(lim.max_members) + " admins");
   if (has_nul(r.title))
     return bad("title must not contain U+0000");
   if (static_cast<int64_t>(r.title.size()) > lim.max_title)

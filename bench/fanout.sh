@@ -19,6 +19,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 results=$(mktemp)
 for ((i = 1; i <= runs; i++)); do
   dir=$(mktemp -d)
+  # No connection limits (environment, not flags: a baseline build may not know them).
+  PARLEY_CONNECTIONS_PER_IP=0 PARLEY_CONNECTIONS_PER_USER=0 \
   $(pin "${BROKER_CPUS:-}") "$bin/parley" serve --listen 127.0.0.1:0 --store "sqlite:$dir/parley.db" \
     --data-dir "$dir" --jwt-secret "$secret" --rate-per-s 1000000 --rate-burst 1000000 \
     --max-requests-in-flight 100000 > "$dir/out" 2> "$dir/err" &

@@ -1,6 +1,8 @@
 #include "config/setting_table.hpp"
 
+#include <cctype>
 #include <charconv>
+#include <optional>
 #include <vector>
 
 #include "config/text.hpp"
@@ -100,6 +102,60 @@ field list(std::vector<std::string> settings::*m) {
           [m](settings& s) { (s.*m).clear(); }};
 }
 
+/// "scheme://host[:port]", the form of a browser's Origin header; lowercased, with the
+/// scheme's default port dropped (browsers never send it). nullopt when malformed.
+std::optional<std::string> normalize_origin(std::string_view v) {
+  std::string o{v};
+  for (auto& c : o)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto sep = o.find("://");
+  if (sep == std::string::npos || sep == 0 || !std::isalpha(static_cast<unsigned char>(o[0])))
+    return std::nullopt;
+  for (size_t i = 0; i < sep; ++i) {
+    char c = o[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
+      return std::nullopt;
+  }
+  std::string_view authority{o};
+  authority.remove_prefix(sep + 3);
+  if (authority.empty() || authority.find_first_of("/?#@ \t\\") != std::string_view::npos)
+    return std::nullopt;
+  // The port: after the last ':' that is not inside an IPv6 literal's brackets.
+  auto colon = authority.rfind(':');
+  auto bracket = authority.rfind(']');
+  if (authority.front() == '[' && bracket == std::string_view::npos)
+    return std::nullopt;
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+    auto port = authority.substr(colon + 1);
+    unsigned n = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (port.empty() || ec != std::errc{} || p != port.data() + port.size() || n == 0 ||
+        n > 65535)
+      return std::nullopt;
+    if (colon == 0)
+      return std::nullopt;
+    auto scheme = std::string_view{o}.substr(0, sep);
+    if ((scheme == "http" && n == 80) || (scheme == "https" && n == 443))
+      o.resize(sep + 3 + colon);
+  }
+  return o;
+}
+
+field origin_list(std::vector<std::string> settings::*m) {
+  auto f = list(m);
+  f.assign = [m](settings& s, std::string_view v) -> std::string {
+    for (auto& item : split_list(v)) {
+      auto o = normalize_origin(item);
+      if (!o)
+        return "'" + item + "' is not an origin: expected scheme://host[:port] "
+               "(no path, no trailing slash)";
+      (s.*m).push_back(*o);
+    }
+    return {};
+  };
+  return f;
+}
+
 setting_info make(std::string_view key, std::string_view flag, std::string_view env,
                   std::string_view help, field f, bool is_switch = false) {
   return {key,      flag,           env,          help, is_switch, f.is_list, std::move(f.assign),
@@ -137,14 +193,28 @@ std::vector<setting_info> build_table() {
   t.push_back(make("scheduler_threads", "--scheduler-threads", "PARLEY_SCHEDULER_THREADS",
                    "Threads running actors (0 = one per core).",
                    int32(&s::scheduler_threads, 0, 256)));
+  t.push_back(make("http.allowed_origins", "--allowed-origin", "PARLEY_ALLOWED_ORIGINS",
+                   "Origins (scheme://host[:port]) a browser's WebSocket upgrade or client API "
+                   "request may come from; another Origin gets HTTP 403. Requests without an "
+                   "Origin header (non-browser clients) are always let through. Empty (the "
+                   "default): any origin. Repeat the flag; comma-separated in the environment.",
+                   origin_list(&s::allowed_origins)));
 
   t.push_back(make("auth.jwt_secret", "--jwt-secret", "PARLEY_JWT_SECRET",
                    "HS256 shared secret. Empty: a random secret is created in data_dir on "
-                   "first start and reused.",
+                   "first start and reused. Not used with RS256/ES256.",
                    str(&s::jwt_secret)));
   t.push_back(make("auth.jwt_alg", "--jwt-alg", "PARLEY_JWT_ALG",
-                   "The only algorithm accepted; tokens naming another (or none) are refused.",
-                   one_of(&s::jwt_alg, {"HS256"})));
+                   "HS256, RS256 or ES256: the only algorithm accepted; tokens naming another "
+                   "(or none) are refused. RS256/ES256 need auth.jwt_public_key_file, and "
+                   "`parley token` and dev tokens cannot mint with them.",
+                   one_of(&s::jwt_alg, {"HS256", "RS256", "ES256"})));
+  t.push_back(make("auth.jwt_public_key_file", "--jwt-public-key-file",
+                   "PARLEY_JWT_PUBLIC_KEY_FILE",
+                   "PEM public key (-----BEGIN PUBLIC KEY-----) that verifies RS256 (RSA, at "
+                   "least 2048 bits) or ES256 (EC P-256) tokens; read at start, which fails "
+                   "when it is missing, unreadable or of the wrong kind.",
+                   str(&s::jwt_public_key_file)));
   t.push_back(make("auth.require_exp", "--jwt-require-exp", "PARLEY_JWT_REQUIRE_EXP",
                    "Refuse tokens without an `exp` claim.", boolean(&s::jwt_require_exp)));
   t.push_back(make("auth.audience", "--jwt-audience", "PARLEY_JWT_AUDIENCE",
@@ -200,6 +270,18 @@ std::vector<setting_info> build_table() {
                    real(&s::rate_per_s, 0.001)));
   t.push_back(make("limits.rate_burst", "--rate-burst", "PARLEY_RATE_BURST",
                    "Token bucket size (requests allowed at once).", real(&s::rate_burst, 1)));
+  t.push_back(make("limits.connections_per_user", "--connections-per-user",
+                   "PARLEY_CONNECTIONS_PER_USER",
+                   "Authenticated connections one user may hold (0 = no limit); one more: HTTP "
+                   "429 for a token on the upgrade, error rate_limited and close 4008 for an "
+                   "`auth` frame.",
+                   int64(&s::connections_per_user, 0, big)));
+  t.push_back(make("limits.connections_per_ip", "--connections-per-ip",
+                   "PARLEY_CONNECTIONS_PER_IP",
+                   "WebSocket connections from one peer IP address, authenticated or not (0 = "
+                   "no limit); one more upgrade: HTTP 429. Behind a proxy every client has the "
+                   "proxy's address.",
+                   int64(&s::connections_per_ip, 0, big)));
 
   t.push_back(make("presence.grace_ms", "--presence-grace-ms", "PARLEY_PRESENCE_GRACE_MS",
                    "A user is announced offline only after this long without any connection "

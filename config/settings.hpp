@@ -19,10 +19,13 @@ struct settings {
   std::string log_level = "info";
   int io_threads = 0;                        ///< 0 = one per two cores, at least one.
   int scheduler_threads = 0;                 ///< 0 = one per core.
+  /// Origin values a browser upgrade may carry (scheme://host[:port]); empty = any.
+  std::vector<std::string> allowed_origins;
 
   // -- auth -----------------------------------------------------------------------------------
   std::string jwt_secret;                    ///< HS256 secret; empty = generated in data_dir.
   std::string jwt_alg = "HS256";             ///< Fixed by configuration, never by the token.
+  std::string jwt_public_key_file;           ///< PEM public key; required for RS256/ES256.
   bool jwt_require_exp = true;
   std::string jwt_audience;                  ///< Checked when set.
   std::string jwt_issuer;                    ///< Checked when set.
@@ -42,6 +45,8 @@ struct settings {
   int64_t heartbeat_ms = 25'000;             ///< Ping interval; two unanswered: close.
   double rate_per_s = 20;                    ///< Token bucket refill per connection.
   double rate_burst = 40;                    ///< Token bucket size.
+  int64_t connections_per_user = 100;        ///< Authenticated connections per user; 0 = any.
+  int64_t connections_per_ip = 1'000;        ///< WebSocket connections per peer IP; 0 = any.
 
   // -- rooms and storage ----------------------------------------------------------------------
   int64_t presence_grace_ms = 5'000;         ///< offline is announced after this long.

@@ -34,6 +34,11 @@ http_session::response dev_token(const http_session::request& req, server_contex
   if (!ctx.dev_tokens())
     return error_response(http::status::not_found, req.version(), req.keep_alive(), "not_found",
                           "dev tokens are disabled (auth.dev_tokens)");
+  const auto& alg = ctx.verifier().config().alg;
+  if (!alg_uses_secret(alg))
+    return error_response(http::status::not_found, req.version(), req.keep_alive(), "not_found",
+                          "dev tokens need auth.jwt_alg HS256: with " + alg +
+                            " the broker has only the public key and cannot sign tokens");
   auto bad = [&](const char* message) {
     return error_response(http::status::bad_request, req.version(), req.keep_alive(),
                           "bad_request", message);
@@ -76,6 +81,19 @@ http_session::response route(const http_session::request& req, server_context& c
     bool ready = ctx.ready();
     return json_response(ready ? http::status::ok : http::status::service_unavailable, req,
                          json::object{{"status", ready ? "ready" : "unavailable"}});
+  }
+  // Browser-facing API routes (not the server API, which backends call) obey the Origin
+  // allow-list like the WebSocket upgrade.
+  if (path.starts_with("/api/") && !path.starts_with("/api/server/")) {
+    auto origin = req.find(http::field::origin);
+    if (origin != req.end()) {
+      std::string_view value{origin->value().data(), origin->value().size()};
+      if (!ctx.origin_allowed(value))
+        return error_response(http::status::forbidden, req.version(), req.keep_alive(),
+                              "forbidden",
+                              "origin '" + std::string{value} +
+                                "' is not allowed (http.allowed_origins)");
+    }
   }
   if (path == "/api/dev/token") {
     if (method != http::verb::post)

@@ -1,8 +1,10 @@
 #include "net/http_session.hpp"
 
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/http/empty_body.hpp>
 
+#include "net/http_api.hpp"
 #include "net/http_routes.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_handshake.hpp"
@@ -34,6 +36,19 @@ bool header_has_token(const http_session::request& req, http::field f, std::stri
   for (auto& c : lower)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return lower.find(token) != std::string::npos;
+}
+
+/// The peer's address as text ("" when the socket is gone); an IPv4 client of an IPv6
+/// listener counts as its IPv4 address.
+std::string peer_ip(const boost::asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec)
+    return {};
+  auto address = ep.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+  return address.to_string();
 }
 
 }  // namespace
@@ -77,6 +92,15 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     upgrade(req);
     return;
   }
+  if (is_api_path(handshake::path_of(req.target()))) {
+    // Answered from an actor thread; written on this connection's thread.
+    auto self = shared_from_this();
+    serve_api(req, *ctx_, [self](response res) {
+      boost::asio::post(self->stream_.get_executor(),
+                        [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+    });
+    return;
+  }
   write(route(req, *ctx_));
 }
 
@@ -102,10 +126,24 @@ void http_session::upgrade(request& req) {
   if (!key || key->empty() || !version || *version != "13")
     return fail(http::status::bad_request, "bad_request",
                 "needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13");
+  // Browsers always send Origin; other clients need not, and are let through.
+  if (auto origin = header(req, http::field::origin); !ctx_->origin_allowed(origin))
+    return fail(http::status::forbidden, "forbidden",
+                "origin '" + std::string{*origin} + "' is not allowed (http.allowed_origins)");
   auto proto = handshake::choose_subprotocol(header(req, http::field::sec_websocket_protocol));
   if (!proto.acceptable)
     return fail(http::status::bad_request, "bad_request",
                 "offer parley.v1.json or parley.v1.msgpack");
+
+  // Counted from here until the connection ends (the slot goes with it); checked before
+  // the token, so an address over its limit costs no signature check.
+  auto ip = peer_ip(stream_.socket());
+  if (ip.empty())
+    return;  // the peer is gone already
+  auto ip_slot = ctx_->acquire_ip(ip);
+  if (!ip_slot)
+    return fail(http::status::too_many_requests, "rate_limited",
+                "too many connections from " + ip + " (limits.connections_per_ip)");
 
   // A token on the upgrade authenticates now; a bad one is refused before the upgrade.
   std::optional<std::string> token;
@@ -114,11 +152,17 @@ void http_session::upgrade(request& req) {
   if (!token)
     token = handshake::query_param(req.target(), "token");
   std::optional<token_claims> claims;
+  connection_slot user_slot;
   if (token) {
     auto result = ctx_->verifier().verify(*token, unix_seconds());
     if (auto why = std::get_if<std::string>(&result))
       return fail(http::status::unauthorized, "unauthorized", *why);
     claims = std::get<token_claims>(result);
+    user_slot = ctx_->acquire_user(claims->sub);
+    if (!user_slot)
+      return fail(http::status::too_many_requests, "rate_limited",
+                  "too many connections for user '" + claims->sub +
+                    "' (limits.connections_per_user)");
   }
 
   auto res = std::make_shared<http::response<http::empty_body>>(
@@ -131,14 +175,15 @@ void http_session::upgrade(request& req) {
   stream_.expires_never();
   http::async_write(
     stream_, *res,
-    [self = shared_from_this(), res, enc = proto.enc, claims](beast::error_code ec, size_t) {
+    [self = shared_from_this(), res, enc = proto.enc, claims, ip_slot = std::move(ip_slot),
+     user_slot = std::move(user_slot)](beast::error_code ec, size_t) mutable {
       if (ec)
-        return;
+        return;  // the slots go back with this handler
       // Bytes the client sent right after its request belong to the WebSocket.
       auto leftover = beast::buffers_to_string(self->buffer_.data());
       auto conn = std::make_shared<ws_connection>(self->stream_.release_socket(), self->shard_,
-                                                  self->ctx_, enc);
-      conn->start(claims, std::move(leftover));
+                                                  self->ctx_, enc, std::move(ip_slot));
+      conn->start(claims, std::move(user_slot), std::move(leftover));
     });
 }
 

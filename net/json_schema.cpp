@@ -197,6 +197,7 @@ request read_body(std::string_view t, field_reader& f, bool& known) {
     r.room = f.optional_text("room");
     r.members = f.text_list("members");
     r.title = f.optional_text("title").value_or("");
+    r.admins = f.text_list("admins");
     return r;
   }
   if (t == "edit") {

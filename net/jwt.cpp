@@ -2,6 +2,10 @@
 
 #include <boost/json.hpp>
 #include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -60,11 +64,29 @@ std::string header_alg(std::string_view token) {
   return alg && alg->is_string() ? std::string{alg->get_string()} : std::string{};
 }
 
-jwt_alg_t libjwt_alg(const std::string& alg) {
+jwt_alg_t libjwt_alg(std::string_view alg) {
   if (alg == "HS256")
     return JWT_ALG_HS256;
+  if (alg == "RS256")
+    return JWT_ALG_RS256;
+  if (alg == "ES256")
+    return JWT_ALG_ES256;
   return JWT_ALG_INVAL;
 }
+
+/// An ES256 signature is R || S, 32 bytes each (RFC 7518 3.4). Checked here so that libjwt
+/// never converts a signature of another length.
+bool es256_signature_length_ok(std::string_view token) {
+  std::string sig;
+  return base64url_decode(token.substr(token.rfind('.') + 1), sig) && sig.size() == 64;
+}
+
+struct bio_deleter {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct pkey_deleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
 
 /// A NumericDate claim: integer seconds (fractions are truncated; values beyond int64
 /// saturate, so a far-future date stays in the future).
@@ -107,18 +129,28 @@ std::variant<token_claims, std::string> jwt_verifier::verify(std::string_view to
                                                              int64_t now) const {
   if (token.empty() || token.size() > 8192)
     return std::string{"missing or oversized token"};
+  if (libjwt_alg(cfg_.alg) == JWT_ALG_INVAL)
+    return std::string{"unsupported algorithm " + cfg_.alg + " configured"};
   if (header_alg(token) != cfg_.alg)
     return std::string{"token algorithm is not " + cfg_.alg};
   // Three non-empty segments. libjwt 1.10 writes past its buffer when it decodes an empty
   // payload segment ("header..signature"), so such tokens never reach it.
   auto dot1 = token.find('.');
   auto dot2 = token.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos || dot2 == dot1 + 1 || dot2 + 1 == token.size())
+  if (dot2 == std::string_view::npos || dot2 == dot1 + 1 || dot2 + 1 == token.size() ||
+      token.find('.', dot2 + 1) != std::string_view::npos)
     return std::string{"malformed token"};
+  if (cfg_.alg == "ES256" && !es256_signature_length_ok(token))
+    return std::string{"invalid token signature"};
+  // The key of the configured algorithm only: an HS256 token never meets the public key
+  // (HS/RS confusion), and the header check above already refused every other algorithm.
+  const std::string& key_text = alg_uses_secret(cfg_.alg) ? cfg_.secret : cfg_.public_key;
+  if (key_text.empty())
+    return std::string{"no key configured for " + cfg_.alg};
   std::string text{token};
   jwt_t* raw = nullptr;
-  auto* key = reinterpret_cast<const unsigned char*>(cfg_.secret.data());
-  if (jwt_decode(&raw, text.c_str(), key, static_cast<int>(cfg_.secret.size())) != 0 || !raw)
+  auto* key = reinterpret_cast<const unsigned char*>(key_text.data());
+  if (jwt_decode(&raw, text.c_str(), key, static_cast<int>(key_text.size())) != 0 || !raw)
     return std::string{"invalid token signature"};
   jwt_handle jwt{raw};
   if (jwt_get_alg(jwt.get()) != libjwt_alg(cfg_.alg))
@@ -166,8 +198,45 @@ std::variant<token_claims, std::string> jwt_verifier::verify(std::string_view to
   return out;
 }
 
+bool alg_uses_secret(std::string_view alg) {
+  return alg == "HS256";
+}
+
+std::string check_public_key(std::string_view alg, std::string_view pem) {
+  if (alg != "RS256" && alg != "ES256")
+    return "public keys are for RS256 and ES256, not " + std::string{alg};
+  // The reader libjwt verifies with: what passes here is what it will accept.
+  std::unique_ptr<BIO, bio_deleter> bio{BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()))};
+  if (!bio)
+    return "out of memory";
+  std::unique_ptr<EVP_PKEY, pkey_deleter> key{PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr,
+                                                                  nullptr)};
+  if (!key)
+    return "not a PEM public key (expected -----BEGIN PUBLIC KEY-----)";
+  if (alg == "RS256") {
+    if (EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA)
+      return "RS256 needs an RSA public key";
+    if (EVP_PKEY_get_bits(key.get()) < 2048)
+      return "RS256 needs an RSA key of at least 2048 bits, this one has " +
+             std::to_string(EVP_PKEY_get_bits(key.get()));
+    return {};
+  }
+  if (EVP_PKEY_base_id(key.get()) != EVP_PKEY_EC)
+    return "ES256 needs an EC public key on P-256";
+  char curve[64] = {};
+  size_t len = 0;
+  if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve,
+                                     &len) != 1 ||
+      std::string_view{curve, len} != "prime256v1")
+    return "ES256 needs an EC key on P-256 (prime256v1), this one is on " +
+           (len ? std::string{curve, len} : std::string{"an unnamed curve"});
+  return {};
+}
+
 std::string mint_token(const jwt_config& cfg, std::string_view sub, std::string_view name,
                        int64_t now, int64_t ttl) {
+  if (!alg_uses_secret(cfg.alg))
+    return {};  // RS256/ES256: signed with a private key the broker does not have
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0 || !raw)
     return {};

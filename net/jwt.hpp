@@ -8,8 +8,10 @@
 namespace parley::net {
 
 struct jwt_config {
-  std::string alg = "HS256";  ///< The only algorithm accepted (never taken from the token).
-  std::string secret;
+  std::string alg = "HS256";  ///< HS256, RS256 or ES256: the only one accepted (never taken
+                              ///< from the token).
+  std::string secret;         ///< HS256: the shared secret.
+  std::string public_key;     ///< RS256/ES256: the PEM public key (see check_public_key).
   bool require_exp = true;
   std::string audience;  ///< Checked when non-empty.
   std::string issuer;    ///< Checked when non-empty.
@@ -39,7 +41,17 @@ private:
   jwt_config cfg_;
 };
 
+/// Whether tokens of `alg` are signed with the shared secret, so the broker can mint them
+/// (HS256); RS256/ES256 are signed with a private key the broker never has.
+bool alg_uses_secret(std::string_view alg);
+
+/// "" when `pem` is a public key libjwt can verify `alg` tokens with ("-----BEGIN PUBLIC
+/// KEY-----": RSA of at least 2048 bits for RS256 (RFC 7518 3.3), EC P-256 for ES256),
+/// else why not.
+std::string check_public_key(std::string_view alg, std::string_view pem);
+
 /// Mints a token with the configured algorithm and secret (`parley token`, dev tokens).
+/// HS256 only (check alg_uses_secret first): "" for any other algorithm.
 std::string mint_token(const jwt_config& cfg, std::string_view sub, std::string_view name,
                        int64_t now_s, int64_t ttl_s);
 

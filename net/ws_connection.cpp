@@ -32,13 +32,15 @@ std::string session_name(const caf::actor& a) {
 }  // namespace
 
 ws_connection::ws_connection(tcp::socket socket, io_shard& shard,
-                             std::shared_ptr<server_context> ctx, actors::encoding enc)
+                             std::shared_ptr<server_context> ctx, actors::encoding enc,
+                             connection_slot ip_slot)
   : socket_(std::move(socket)),
     shard_(shard),
     ctx_(std::move(ctx)),
     enc_(enc),
     parser_(static_cast<size_t>(ctx_->settings().max_frame)),
-    timer_(socket_.get_executor()) {}
+    timer_(socket_.get_executor()),
+    ip_slot_(std::move(ip_slot)) {}
 
 ws_connection::~ws_connection() = default;
 
@@ -46,7 +48,8 @@ const std::string& ws_connection::out_frame::payload(actors::encoding enc) const
   return shared ? shared->encoded(enc, &encode_event) : owned;
 }
 
-void ws_connection::start(std::optional<token_claims> claims, std::string leftover) {
+void ws_connection::start(std::optional<token_claims> claims, connection_slot user_slot,
+                          std::string leftover) {
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
@@ -54,7 +57,7 @@ void ws_connection::start(std::optional<token_claims> claims, std::string leftov
   auth_deadline_ = clock::now() + std::chrono::milliseconds{ctx_->settings().auth_deadline_ms};
   next_ping_ = clock::now() + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
   if (claims)
-    authenticated(*claims, {});
+    authenticated(*claims, {}, std::move(user_slot));
   arm_timer();
   if (!leftover.empty()) {
     std::vector<ws_message> msgs;
@@ -303,7 +306,17 @@ void ws_connection::on_auth(const actors::request_id& id, const std::string& tok
   }
   auto& claims = std::get<token_claims>(result);
   if (phase_ == phase::awaiting_auth) {
-    authenticated(claims, id);
+    auto slot = ctx_->acquire_user(claims.sub);
+    if (!slot) {
+      // Retrying at once would meet the same limit: the client backs off (PROTOCOL §7).
+      reply_now(id, actors::error_info{actors::error_code::rate_limited,
+                                       "too many connections for user '" + claims.sub +
+                                         "' (limits.connections_per_user)",
+                                       1000});
+      start_close(static_cast<uint16_t>(actors::close_code::policy), "too many connections");
+      return;
+    }
+    authenticated(claims, id, std::move(slot));
     return;
   }
   // A refresh: same user, later expiry.
@@ -317,8 +330,10 @@ void ws_connection::on_auth(const actors::request_id& id, const std::string& tok
   reply_now(id, actors::ok_empty{});
 }
 
-void ws_connection::authenticated(const token_claims& claims, const actors::request_id& id) {
+void ws_connection::authenticated(const token_claims& claims, const actors::request_id& id,
+                                  connection_slot user_slot) {
   phase_ = phase::open;
+  user_slot_ = std::move(user_slot);
   user_ = claims.sub;
   token_exp_ = claims.exp;
   session_ = ctx_->broker().spawn_session(user_, shared_from_this());
@@ -396,6 +411,8 @@ void ws_connection::teardown() {
   if (session_)
     caf::anon_send_exit(session_, caf::exit_reason::user_shutdown);
   session_ = nullptr;
+  ip_slot_.release();
+  user_slot_.release();
   ctx_->remove(this);
 }
 

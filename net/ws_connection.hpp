@@ -37,14 +37,16 @@ using tcp = asio::ip::tcp;
 class ws_connection : public actors::client_link,
                       public std::enable_shared_from_this<ws_connection> {
 public:
+  /// `ip_slot`: this connection's count for its peer address, held until teardown.
   ws_connection(tcp::socket socket, io_shard& shard, std::shared_ptr<server_context> ctx,
-                actors::encoding enc);
+                actors::encoding enc, connection_slot ip_slot);
   ~ws_connection() override;
 
   /// Starts the connection. `claims`: already authenticated at the upgrade (header or
-  /// query token); otherwise the first frame must be `auth`. `leftover`: bytes the HTTP
-  /// parser read past the upgrade request.
-  void start(std::optional<token_claims> claims, std::string leftover);
+  /// query token), with `user_slot` the user's count for it; otherwise the first frame
+  /// must be `auth`. `leftover`: bytes the HTTP parser read past the upgrade request.
+  void start(std::optional<token_claims> claims, connection_slot user_slot,
+             std::string leftover);
 
   /// Drops the connection without any I/O. Only while no I/O thread runs (final shutdown).
   void abort() { teardown(); }
@@ -87,7 +89,8 @@ private:
   void on_message(ws_message& m);
   void on_request(actors::inbound& in);
   void on_auth(const actors::request_id& id, const std::string& token);
-  void authenticated(const token_claims& claims, const actors::request_id& id);
+  void authenticated(const token_claims& claims, const actors::request_id& id,
+                     connection_slot user_slot);
   void bad_frame(const actors::request_id& id, std::string message);
   void reply_now(actors::request_id id, actors::reply_body body);
   void start_close(uint16_t code, std::string_view reason);
@@ -126,6 +129,11 @@ private:
   bool close_queued_ = false;
   bool close_written_ = false;
   std::vector<asio::const_buffer> gather_;
+
+  // Counted connections (limits.connections_per_ip / _user): given back by teardown, or
+  // by the destructor if teardown never ran; exactly once either way.
+  connection_slot ip_slot_;
+  connection_slot user_slot_;
 };
 
 }  // namespace parley::net

@@ -2,14 +2,16 @@
 # Installs what Parley needs to build and run on Debian 12, and nothing that is already there.
 # Idempotent: a second run does no network work.  Usage: scripts/install-deps.sh [--test]
 #   --test  also installs what the test suite needs (Python WebSocket client, msgpack, pytest,
-#           and the PostgreSQL server the store tests start a throwaway instance of).
+#           PyJWT with cryptography for RS256/ES256 keys and tokens, and the PostgreSQL server
+#           the store tests start a throwaway instance of).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libspdlog-dev libsqlite3-dev
   libpqxx-dev libtomlplusplus-dev libjwt-dev libssl-dev)
-test_pkgs=(python3 python3-websocket python3-msgpack python3-pytest python3-jwt postgresql)
+test_pkgs=(python3 python3-websocket python3-msgpack python3-pytest python3-jwt python3-cryptography
+  postgresql)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

@@ -6,22 +6,6 @@
 
 namespace parley::storage {
 
-result<std::vector<room_summary>> store::room_summaries(std::string_view room,
-                                                        std::span<const std::string> users) {
-  std::vector<room_summary> out;
-  for (auto& user : users) {
-    auto all = rooms_of(user, 1000);
-    if (!all)
-      return all.err();
-    room_summary found;
-    for (auto& s : all.value())
-      if (s.room == room)
-        found = std::move(s);
-    out.push_back(std::move(found));
-  }
-  return out;
-}
-
 result<std::unique_ptr<store>> open_store(const std::string& url) {
   std::string_view u{url};
   if (u.starts_with("sqlite:")) {

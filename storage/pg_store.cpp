@@ -20,6 +20,7 @@
 #include "storage/detail/pg_connection.hpp"
 #include "storage/detail/pg_queries.hpp"
 #include "storage/detail/pg_text.hpp"
+#include "storage/detail/room_summaries.hpp"
 #include "storage/detail/store_limits.hpp"
 
 namespace parley::storage {
@@ -52,8 +53,39 @@ result<std::vector<event>> to_events(const pqxx::result& rows, std::string_view 
   return out;
 }
 
-/// A read-only snapshot for the two reads of a history page.
+/// A read-only snapshot for the reads of a call that needs several statements.
 using snapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+/// The page of `msgs` of `room` (as make_history_page takes them), folded from their
+/// changes: one more statement (none for an empty page).
+result<history_page> fold_page(pqxx::transaction_base& tx, const std::string& room,
+                               std::vector<event> msgs, bool forward, int64_t limit) {
+  return detail::make_history_page(std::move(msgs), forward, limit,
+                                   [&](int64_t first, int64_t last) {
+                                     return to_events(tx.exec_prepared(pg::name(
+                                                                         pg::msg_changes),
+                                                                       room, first, last),
+                                                      room);
+                                   });
+}
+
+/// The room's latest message in its current state (nullopt: it has none), folded as history
+/// folds it (a page of one message, backward from the head): two statements, one when the
+/// room has no message.
+result<std::optional<message_state>> latest_message(pqxx::transaction_base& tx,
+                                                    const std::string& room) {
+  auto msgs = to_events(tx.exec_prepared(pg::name(pg::msgs_desc), room, pg::min_seq,
+                                         pg::max_seq, 1),
+                        room);
+  if (!msgs)
+    return msgs.err();
+  auto page = fold_page(tx, room, std::move(*msgs), false, 1);
+  if (!page)
+    return page.err();
+  if (page->messages.empty())
+    return std::optional<message_state>{};
+  return std::optional<message_state>{std::move(page->messages.front())};
+}
 
 }  // namespace
 
@@ -286,13 +318,7 @@ result<history_page> pg_store::history(const history_query& q) {
                           q.room);
     if (!msgs)
       return msgs.err();
-    return detail::make_history_page(std::move(*msgs), forward, limit,
-                                     [&](int64_t first, int64_t last) {
-                                       return to_events(tx.exec_prepared(
-                                                          pg::name(pg::msg_changes), q.room,
-                                                          first, last),
-                                                        q.room);
-                                     });
+    return fold_page(tx, q.room, std::move(*msgs), forward, limit);
   });
 }
 
@@ -315,12 +341,7 @@ result<std::vector<room_summary>> pg_store::rooms_of(std::string_view user, int6
     latest.reserve(rows.size());
     for (const auto& row : rows) {
       room_summary r;
-      r.room = row[0].c_str();
-      r.title = row[1].c_str();
-      r.head = row[2].as<int64_t>();
-      r.read = row[3].as<int64_t>();
-      r.last_ts = row[4].as<int64_t>();
-      r.unread = row[5].as<int64_t>();
+      pg::read_summary(row, r);
       std::optional<event> msg;
       if (!row[6].is_null()) {  // the LEFT JOIN's NULLs: a room without messages
         msg.emplace();
@@ -361,6 +382,45 @@ result<std::vector<room_summary>> pg_store::rooms_of(std::string_view user, int6
         out[i].last = std::move(page->messages.front());
     }
     return out;
+  });
+}
+
+result<std::vector<room_summary>> pg_store::room_summaries(std::string_view room,
+                                                           std::span<const std::string> users) {
+  using out_t = result<std::vector<room_summary>>;
+  if (!conn_)
+    return open_status_;
+  // Each user once; one with a NUL byte cannot be a member (no such row can exist).
+  std::vector<std::string_view> asked;
+  std::unordered_set<std::string_view> seen;
+  for (const auto& u : users)
+    if (!has_nul(u) && seen.insert(u).second)
+      asked.push_back(u);
+  if (asked.empty() || has_nul(room))  // nobody can be a member: no need to ask
+    return std::vector<room_summary>(users.size());
+  auto members_array = detail::text_array(asked);
+  std::string room_id{room};
+  return conn_->run("pg: room_summaries", [&](pqxx::connection_base& c) -> out_t {
+    // Three statements at most whatever the number of users, in one snapshot: the members'
+    // lines with their unread counts (one statement for them all), then the room's latest
+    // message and its changes, read once for the room (skipped when nobody asked is a
+    // member; the changes when the room has no message).
+    snapshot tx{c};
+    auto rows = tx.exec_prepared(pg::name(pg::room_members), room_id, members_array);
+    std::unordered_map<std::string, room_summary> members;
+    for (const auto& row : rows) {
+      room_summary r;
+      pg::read_summary(row, r);
+      members.emplace(row[6].c_str(), std::move(r));
+    }
+    std::optional<message_state> last;
+    if (!members.empty()) {
+      auto latest = latest_message(tx, room_id);
+      if (!latest)
+        return latest.err();
+      last = std::move(*latest);
+    }
+    return detail::summaries_in_request_order(users, members, last);
   });
 }
 

@@ -54,6 +54,8 @@ public:
                                             std::string_view cid) override;
   std::vector<room_write_outcome> write(std::span<const room_writes> batch) override;
   result<std::vector<room_summary>> rooms_of(std::string_view user, int64_t limit) override;
+  result<std::vector<room_summary>>
+  room_summaries(std::string_view room, std::span<const std::string> users) override;
   status set_last_seen(std::span<const user_seen> seen) override;
   result<std::vector<user_seen>> last_seen(std::span<const std::string> users) override;
 

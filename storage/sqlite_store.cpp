@@ -5,9 +5,14 @@
 #include <algorithm>
 #include <exception>
 #include <functional>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "storage/detail/message_fold.hpp"
 #include "storage/detail/migration_runner.hpp"
+#include "storage/detail/room_summaries.hpp"
 #include "storage/detail/sqlite_batch_writer.hpp"
 #include "storage/detail/store_limits.hpp"
 #include "storage/migrations.hpp"
@@ -308,11 +313,41 @@ result<history_page> sqlite_store::history_impl(const history_query& q) {
   auto msgs = select_events(forward ? sql::msgs_asc : sql::msgs_desc, q.room, lo, hi, limit + 1);
   if (!msgs)
     return msgs.err();
-  return detail::make_history_page(std::move(*msgs), forward, limit,
+  return fold_page(q.room, std::move(*msgs), forward, limit);
+}
+
+result<history_page> sqlite_store::fold_page(std::string_view room, std::vector<event> msgs,
+                                             bool forward, int64_t limit) {
+  return detail::make_history_page(std::move(msgs), forward, limit,
                                    [&](int64_t first, int64_t last) {
-                                     return select_events(sql::msg_changes, q.room, first,
-                                                          last, -1);
+                                     return select_events(sql::msg_changes, room, first, last,
+                                                          -1);
                                    });
+}
+
+result<std::optional<message_state>> sqlite_store::latest_message(std::string_view room) {
+  // Folded as history folds it: a page of one message, backward from the head.
+  auto msgs = select_events(sql::msgs_desc, room, sql::min_seq, sql::max_seq, 1);
+  if (!msgs)
+    return msgs.err();
+  auto page = fold_page(room, std::move(*msgs), false, 1);
+  if (!page)
+    return page.err();
+  if (page->messages.empty())
+    return std::optional<message_state>{};
+  return std::optional<message_state>{std::move(page->messages.front())};
+}
+
+status sqlite_store::count_unread(room_summary& r, std::string_view user) {
+  auto st = sql::prepare(conn_, sql::count_unread);
+  if (!st)
+    return st.err();
+  st->bind(1, r.room).bind(2, r.read).bind(3, user);
+  auto rc = st->step();
+  if (rc != SQLITE_ROW)
+    return conn_.fail(rc, "sqlite: unread of " + std::string{user} + " in " + r.room);
+  r.unread = st->int64(0);
+  return {};
 }
 
 result<std::vector<room_summary>> sqlite_store::rooms_of(std::string_view user, int64_t limit) {
@@ -334,45 +369,70 @@ result<std::vector<room_summary>> sqlite_store::rooms_of_impl(std::string_view u
       return st.err();
     st->bind(1, user).bind(2, limit);
     int rc;
-    while ((rc = st->step()) == SQLITE_ROW) {
-      room_summary r;
-      r.room = st->text(0);
-      r.title = st->text(1);
-      r.head = st->int64(2);
-      r.read = st->int64(3);
-      r.last_ts = st->int64(4);
-      out.push_back(std::move(r));
-    }
+    while ((rc = st->step()) == SQLITE_ROW)
+      sql::read_summary(*st, out.emplace_back());
     if (rc != SQLITE_DONE)
       return conn_.fail(rc, "sqlite: rooms_of");
   }
-  // Per room, in-process and through indexes: the unread count, then the latest message
-  // folded as history folds it (a page of one message, backward from the head).
+  // Per room, in-process and through indexes: the unread count, then the latest message.
   for (auto& r : out) {
-    {
-      auto st = sql::prepare(conn_, sql::count_unread);
-      if (!st)
-        return st.err();
-      st->bind(1, r.room).bind(2, r.read).bind(3, user);
-      auto rc = st->step();
-      if (rc != SQLITE_ROW)
-        return conn_.fail(rc, "sqlite: rooms_of: unread of " + r.room);
-      r.unread = st->int64(0);
-    }
-    auto msgs = select_events(sql::msgs_desc, r.room, sql::min_seq, sql::max_seq, 1);
-    if (!msgs)
-      return msgs.err();
-    auto page = detail::make_history_page(std::move(*msgs), false, 1,
-                                          [&](int64_t first, int64_t last) {
-                                            return select_events(sql::msg_changes, r.room,
-                                                                 first, last, -1);
-                                          });
-    if (!page)
-      return page.err();
-    if (!page->messages.empty())
-      r.last = std::move(page->messages.front());
+    if (auto err = count_unread(r, user))
+      return err;
+    auto last = latest_message(r.room);
+    if (!last)
+      return last.err();
+    r.last = std::move(*last);
   }
   return out;
+}
+
+result<std::vector<room_summary>>
+sqlite_store::room_summaries(std::string_view room, std::span<const std::string> users) {
+  if (!open_status_.ok())
+    return open_status_;
+  if (users.empty())
+    return std::vector<room_summary>{};
+  return catching("sqlite: room_summaries", [&] { return room_summaries_impl(room, users); });
+}
+
+result<std::vector<room_summary>>
+sqlite_store::room_summaries_impl(std::string_view room, std::span<const std::string> users) {
+  if (auto err = conn_.begin_read())  // every line and the latest message from one snapshot
+    return err;
+  rollback_guard guard{conn_};
+  // Per distinct user, in-process and through indexes: the member's line by the members'
+  // primary key, then its unread count as rooms_of counts it.
+  std::unordered_map<std::string, room_summary> members;
+  std::unordered_set<std::string_view> asked;
+  for (const auto& user : users) {
+    if (!asked.insert(user).second)
+      continue;
+    room_summary r;
+    {
+      auto st = sql::prepare(conn_, sql::room_member);
+      if (!st)
+        return st.err();
+      st->bind(1, room).bind(2, user);
+      auto rc = st->step();
+      if (rc == SQLITE_DONE)
+        continue;  // not a member, or no such room
+      if (rc != SQLITE_ROW)
+        return conn_.fail(rc, "sqlite: room_summaries of " + std::string{room});
+      sql::read_summary(*st, r);
+    }
+    if (auto err = count_unread(r, user))
+      return err;
+    members.emplace(user, std::move(r));
+  }
+  // The latest message once for the room, and only if someone will see it.
+  std::optional<message_state> last;
+  if (!members.empty()) {
+    auto latest = latest_message(room);
+    if (!latest)
+      return latest.err();
+    last = std::move(*latest);
+  }
+  return detail::summaries_in_request_order(users, members, last);
 }
 
 status sqlite_store::set_last_seen(std::span<const user_seen> seen) {

@@ -38,6 +38,8 @@ public:
                                             std::string_view cid) override;
   std::vector<room_write_outcome> write(std::span<const room_writes> batch) override;
   result<std::vector<room_summary>> rooms_of(std::string_view user, int64_t limit) override;
+  result<std::vector<room_summary>>
+  room_summaries(std::string_view room, std::span<const std::string> users) override;
   status set_last_seen(std::span<const user_seen> seen) override;
   result<std::vector<user_seen>> last_seen(std::span<const std::string> users) override;
 
@@ -46,8 +48,17 @@ private:
                                            int64_t b, int64_t limit);
   result<std::optional<room_record>> load_room_impl(std::string_view room);
   result<history_page> history_impl(const history_query& q);
+  /// The page of `msgs` (as make_history_page takes them), folded from their changes.
+  result<history_page> fold_page(std::string_view room, std::vector<event> msgs, bool forward,
+                                 int64_t limit);
+  /// The room's latest message in its current state; nullopt when it has none.
+  result<std::optional<message_state>> latest_message(std::string_view room);
+  /// Sets r.unread: the messages of r.room after r.read that others than `user` sent.
+  status count_unread(room_summary& r, std::string_view user);
   status create_room_impl(const room_record& room);
   result<std::vector<room_summary>> rooms_of_impl(std::string_view user, int64_t limit);
+  result<std::vector<room_summary>> room_summaries_impl(std::string_view room,
+                                                        std::span<const std::string> users);
   status set_last_seen_impl(std::span<const user_seen> seen);
   result<std::vector<user_seen>> last_seen_impl(std::span<const std::string> users);
   status migrate_impl();

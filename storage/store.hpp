@@ -67,11 +67,17 @@ public:
   /// at most `limit` (1-1000). Unknown user: empty.
   virtual result<std::vector<room_summary>> rooms_of(std::string_view user, int64_t limit) = 0;
 
-  /// The conversation-list line of one room for each of `users`, in their order (the
-  /// `room` event); a user who is not a member gets an entry with an empty `room`.
-  /// The default asks rooms_of per user; stores may answer in one query.
+  /// The conversation-list line of one room for each of `users` (the `room` event; the
+  /// presence registry asks it about a room's connected members). One entry per element of
+  /// `users`, in their order, a user named twice getting two equal entries. A user who is
+  /// not a member of the room (or a room that does not exist) gets an entry with an empty
+  /// `room` and everything else at its default. A member's entry is the line rooms_of shows
+  /// for that user and room: room id, title, head, read (the user's read marker), unread
+  /// (the user's unread count: `msg` events with seq > read that others sent), last_ts and
+  /// `last` (the room's latest message in its current state, the same for every member).
+  /// All from one snapshot. No users: empty, without asking the database.
   virtual result<std::vector<room_summary>> room_summaries(std::string_view room,
-                                                           std::span<const std::string> users);
+                                                           std::span<const std::string> users) = 0;
 
   /// Records when users were last seen (creating unknown users).
   virtual status set_last_seen(std::span<const user_seen> seen) = 0;

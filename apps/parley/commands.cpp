@@ -45,8 +45,10 @@ int fail(const std::string& what) {
   return 1;
 }
 
-net::jwt_config jwt_settings(const config::settings& s, std::string secret) {
-  return {s.jwt_alg, std::move(secret), s.jwt_require_exp, s.jwt_audience, s.jwt_issuer, 30};
+net::jwt_config jwt_settings(const config::settings& s, std::string secret,
+                             std::string public_key = {}) {
+  return {s.jwt_alg,     std::move(secret), std::move(public_key), s.jwt_require_exp,
+          s.jwt_audience, s.jwt_issuer,     30};
 }
 
 /// Opens the store and applies pending migrations.
@@ -90,13 +92,29 @@ int serve(const std::vector<std::string>& args) {
     std::fprintf(stderr, "parley: listen must be HOST:PORT, got '%s'\n", s.listen.c_str());
     return 2;
   }
+  // The token key: the HS256 secret, or the public key for RS256/ES256 (read now: a bad
+  // key file stops the start instead of refusing every token later).
+  bool hs = net::alg_uses_secret(s.jwt_alg);
+  std::string error, secret, public_key;
+  if (!hs) {
+    public_key = read_public_key(s.jwt_public_key_file, s.jwt_alg, error);
+    if (public_key.empty()) {
+      std::fprintf(stderr, "parley: %s\n", error.c_str());
+      return 2;
+    }
+  }
   setup_logging(s.log_level);
   if (!s.cluster_listen.empty() || !s.seeds.empty())
     spdlog::warn("clustering is not implemented yet: cluster.listen and cluster.seeds ignored");
-  std::string error;
-  auto secret = resolve_jwt_secret(s.jwt_secret, s.data_dir, error);
-  if (secret.empty())
-    return fail(error);
+  if (hs) {
+    secret = resolve_jwt_secret(s.jwt_secret, s.data_dir, error);
+    if (secret.empty())
+      return fail(error);
+    if (!s.jwt_public_key_file.empty())
+      spdlog::warn("auth.jwt_public_key_file is ignored: auth.jwt_alg is HS256");
+  } else if (!s.jwt_secret.empty()) {
+    spdlog::warn("auth.jwt_secret is ignored: auth.jwt_alg is {}", s.jwt_alg);
+  }
   if (auto err = open_and_migrate(s.store); !err.empty())
     return fail(err);
 
@@ -109,8 +127,8 @@ int serve(const std::vector<std::string>& args) {
   if (!broker)
     return fail("cannot start the broker: " + broker.err().message);
 
-  auto ctx = std::make_shared<net::server_context>(*broker.value(), s,
-                                                   jwt_settings(s, secret), dev.enabled);
+  auto ctx = std::make_shared<net::server_context>(
+    *broker.value(), s, jwt_settings(s, secret, public_key), dev.enabled);
   net::server srv{ctx, s.io_threads};
   if (auto err = srv.listen(host, port); !err.empty())
     return fail(err);
@@ -118,10 +136,11 @@ int serve(const std::vector<std::string>& args) {
   auto ep = srv.local_endpoint();
   std::printf("parley: listening on %s:%u\n", ep.address().to_string().c_str(), ep.port());
   std::fflush(stdout);
-  spdlog::info("listening on {}:{} (store {}, dev tokens {}, {} I/O and {} actor threads)",
-               ep.address().to_string(), ep.port(), config::redact_url(s.store),
-               dev.enabled ? "on" : "off",
-               s.io_threads, s.scheduler_threads);
+  spdlog::info("listening on {}:{} (store {}, tokens {}, dev tokens {}, {} I/O and {} actor "
+               "threads)",
+               ep.address().to_string(), ep.port(), config::redact_url(s.store), s.jwt_alg,
+               !dev.enabled ? "off" : hs ? "on" : "refused (no signing key)", s.io_threads,
+               s.scheduler_threads);
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -170,6 +189,14 @@ int token(const std::vector<std::string>& args) {
     }
   }
   auto& s = loaded->values;
+  if (!net::alg_uses_secret(s.jwt_alg)) {
+    std::fprintf(stderr,
+                 "parley: token mints HS256 tokens only; with auth.jwt_alg %s the broker has "
+                 "only the public key, so tokens must be signed with the private key by your "
+                 "token issuer\n",
+                 s.jwt_alg.c_str());
+    return 2;
+  }
   std::string error;
   auto secret = resolve_jwt_secret(s.jwt_secret, s.data_dir, error);
   if (secret.empty()) {

@@ -3,9 +3,14 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
+
+#include "net/jwt.hpp"
 
 namespace parley::app {
 
@@ -51,6 +56,40 @@ std::string resolve_jwt_secret(const std::string& configured, const std::string&
     return {};
   }
   return secret;
+}
+
+std::string read_public_key(const std::string& path, const std::string& alg,
+                            std::string& error) {
+  if (path.empty()) {
+    error = "auth.jwt_alg " + alg +
+            " needs auth.jwt_public_key_file (--jwt-public-key-file): the PEM public key "
+            "that verifies the tokens";
+    return {};
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error = "cannot read auth.jwt_public_key_file " + path + ": it is a directory";
+    return {};
+  }
+  std::ifstream in{path, std::ios::binary};
+  if (!in) {
+    error = "cannot read auth.jwt_public_key_file " + path + ": " + std::strerror(errno);
+    return {};
+  }
+  std::string pem{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  if (in.bad()) {
+    error = "cannot read auth.jwt_public_key_file " + path;
+    return {};
+  }
+  if (pem.size() > 64 * 1024) {
+    error = "auth.jwt_public_key_file " + path + " is too large for a public key";
+    return {};
+  }
+  if (auto why = net::check_public_key(alg, pem); !why.empty()) {
+    error = "auth.jwt_public_key_file " + path + " is not usable for " + alg + ": " + why;
+    return {};
+  }
+  return pem;
 }
 
 }  // namespace parley::app

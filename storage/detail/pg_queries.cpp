@@ -28,6 +28,15 @@ bool read_event(const pqxx::row& r, event& e, size_t first) {
   return true;
 }
 
+void read_summary(const pqxx::row& row, room_summary& r) {
+  r.room = row[0].c_str();
+  r.title = row[1].c_str();
+  r.head = row[2].as<int64_t>();
+  r.read = row[3].as<int64_t>();
+  r.last_ts = row[4].as<int64_t>();
+  r.unread = row[5].as<int64_t>();
+}
+
 void exec_rows(pqxx::transaction_base& tx, const std::vector<std::string>& params,
                size_t per_row, std::string (*sql)(size_t rows),
                const std::function<void(const pqxx::result&)>& each) {

@@ -40,6 +40,7 @@ enum id : size_t {
   msgs_desc,
   msg_changes,
   rooms_of,
+  room_members,
   count,
 };
 
@@ -49,6 +50,16 @@ struct statement {
 };
 
 #define PARLEY_PG_EVENT_COLUMNS "room_id, seq, kind, sender, cid, body, subtype, target, meta, ts"
+
+// What the conversation-list line shows of rooms (rooms_of, room_members): r's last_ts, or
+// its created_at when it has no events yet; and the unread count of member `user` whose
+// read marker is `read` in `room`: the messages of others after the marker, through
+// events_msgs (its condition repeated verbatim).
+#define PARLEY_PG_ROOM_TS(r)                                                                 \
+  "CASE WHEN " r ".last_ts > 0 THEN " r ".last_ts ELSE " r ".created_at END"
+#define PARLEY_PG_UNREAD(room, read, user)                                                   \
+  "(SELECT count(*) FROM events u WHERE u.room_id = " room " AND u.kind = 'msg'"            \
+  " AND u.seq > " read " AND u.sender <> " user ")"
 
 // The event selects share one shape: $1 room, seq in ($2, $3), at most $4 rows, and the
 // column order read_event() expects (the table's order, which COPY relies on too).
@@ -105,23 +116,34 @@ inline constexpr statement statements[count] = {
   // The conversation list of $1, at most $2 rooms, in one round trip: the member's rooms
   // (members_by_user, then each room by its key) cut to the limit first, then for each the
   // unread count and its latest message (both through events_msgs, whose condition is
-  // repeated verbatim). Room ids bytewise, as SQLite orders them. Columns: id, title, head,
-  // read, last_ts, unread, then the latest message in read_event's order (NULLs: none).
+  // repeated verbatim). Room ids bytewise, as SQLite orders them. Columns: read_summary's
+  // (id, title, head, read, last_ts, unread), then the latest message in read_event's order
+  // (NULLs: none).
   {"parley_rooms_of",
    "WITH mine AS ("
-   " SELECT r.id, r.title, r.head_seq, m.read_seq,"
-   " CASE WHEN r.last_ts > 0 THEN r.last_ts ELSE r.created_at END AS t"
+   " SELECT r.id, r.title, r.head_seq, m.read_seq, " PARLEY_PG_ROOM_TS("r") " AS t"
    " FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1"
    " ORDER BY t DESC, r.id COLLATE \"C\" LIMIT $2)"
-   " SELECT mine.id, mine.title, mine.head_seq, mine.read_seq, mine.t,"
-   " (SELECT count(*) FROM events u WHERE u.room_id = mine.id AND u.kind = 'msg'"
-   " AND u.seq > mine.read_seq AND u.sender <> $1),"
+   " SELECT mine.id, mine.title, mine.head_seq, mine.read_seq, mine.t, "
+   PARLEY_PG_UNREAD("mine.id", "mine.read_seq", "$1") ","
    " l.room_id, l.seq, l.kind, l.sender, l.cid, l.body, l.subtype, l.target, l.meta, l.ts"
    " FROM mine LEFT JOIN LATERAL (SELECT " PARLEY_PG_EVENT_COLUMNS " FROM events"
    " WHERE room_id = mine.id AND kind = 'msg' ORDER BY seq DESC LIMIT 1) l ON true"
    " ORDER BY mine.t DESC, mine.id COLLATE \"C\""},
+  // The lines of room $1 of those among the users $2 (a text[]) who are its members, in one
+  // round trip whatever their number: the members by their primary key (room_id, user_id),
+  // each with its unread count as rooms_of counts it. No rows for a room that does not
+  // exist; a user named twice in $2 still gives one row. Columns: read_summary's, then the
+  // user id; in no particular order.
+  {"parley_room_members",
+   "SELECT r.id, r.title, r.head_seq, m.read_seq, " PARLEY_PG_ROOM_TS("r") ", "
+   PARLEY_PG_UNREAD("m.room_id", "m.read_seq", "m.user_id") ", m.user_id"
+   " FROM members m JOIN rooms r ON r.id = m.room_id"
+   " WHERE m.room_id = $1 AND m.user_id = ANY ($2::text[])"},
 };
 
+#undef PARLEY_PG_UNREAD
+#undef PARLEY_PG_ROOM_TS
 #undef PARLEY_PG_EVENT_COLUMNS
 
 inline constexpr int64_t min_seq = std::numeric_limits<int64_t>::min();
@@ -139,6 +161,9 @@ inline std::string name(id q) {
 /// Reads a row of the event selects (its columns from `first` on); false on a kind this
 /// build does not know.
 bool read_event(const pqxx::row& r, event& e, size_t first = 0);
+
+/// Reads the first six columns of a rooms_of or room_members row: all of the line but last.
+void read_summary(const pqxx::row& row, room_summary& r);
 
 /// Runs `sql(rows)` over `params` (`per_row` of them per row), in statements of at most
 /// max_rows_per_statement rows, handing each statement's result to `each` if given.

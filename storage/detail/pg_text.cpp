@@ -12,6 +12,23 @@ bool has_nul(std::string_view text) {
   return text.find('\0') != std::string_view::npos;
 }
 
+std::string text_array(std::span<const std::string_view> values) {
+  std::string out{"{"};
+  for (auto v : values) {
+    if (out.size() > 1)
+      out += ',';
+    out += '"';
+    for (char c : v) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 std::optional<std::string> unstorable(const room_writes& w) {
   if (has_nul(w.room))
     return std::string{"the room id "} + nul_message;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,10 @@ namespace parley::storage::detail {
 /// refuses to write it (`internal`, for that room or room record only) and treats keys that
 /// contain one as absent on reads: such a row cannot exist in PostgreSQL.
 bool has_nul(std::string_view text);
+
+/// The array literal of `values` for a text[] parameter: {"a","b\"c"}, every element
+/// quoted, so any text but one with a NUL byte (see has_nul) comes through as it is.
+std::string text_array(std::span<const std::string_view> values);
 
 /// Why a room's writes cannot be stored in PostgreSQL, or nullopt when they can.
 std::optional<std::string> unstorable(const room_writes& w);

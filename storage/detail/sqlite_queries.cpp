@@ -31,4 +31,12 @@ bool read_event(const statement_use& s, event& e) {
   return true;
 }
 
+void read_summary(const statement_use& s, room_summary& r) {
+  r.room = s.text(0);
+  r.title = s.text(1);
+  r.head = s.int64(2);
+  r.read = s.int64(3);
+  r.last_ts = s.int64(4);
+}
+
 }  // namespace parley::storage::detail::sql

@@ -38,11 +38,19 @@ enum id : size_t {
   add_member,
   remove_member,
   rooms_of,
+  room_member,
   count_unread,
   set_last_seen,
   last_seen,
   count,
 };
+
+// The conversation-list line of member m in room r, in the column order read_summary()
+// expects (id, title, head, read, last_ts): rooms_of and room_member select it.
+#define PARLEY_SQLITE_SUMMARY_COLUMNS                                                        \
+  "r.id, r.title, r.head_seq, m.read_seq,"                                                 \
+  " CASE WHEN r.last_ts > 0 THEN r.last_ts ELSE r.created_at END"
+#define PARLEY_SQLITE_SUMMARY_FROM " FROM members m JOIN rooms r ON r.id = m.room_id"
 
 // The event selects share one shape: ?1 room, seq in (?2, ?3), at most ?4 rows (-1: all),
 // and the column order read_event() expects.
@@ -91,10 +99,12 @@ inline constexpr const char* text[count] = {
   "DELETE FROM members WHERE room_id = ?1 AND user_id = ?2",
   // The conversation list of ?1: members_by_user, then each room by its key. Room ids in
   // BINARY (bytewise) order, as PostgreSQL's COLLATE "C".
-  "SELECT r.id, r.title, r.head_seq, m.read_seq,"
-  " CASE WHEN r.last_ts > 0 THEN r.last_ts ELSE r.created_at END AS t"
-  " FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?1"
-  " ORDER BY t DESC, r.id LIMIT ?2",
+  "SELECT " PARLEY_SQLITE_SUMMARY_COLUMNS " AS t" PARLEY_SQLITE_SUMMARY_FROM
+  " WHERE m.user_id = ?1 ORDER BY t DESC, r.id LIMIT ?2",
+  // The same line for room ?1 and user ?2 (room_summaries), by the members' primary key;
+  // no row when ?2 is not a member (or the room does not exist).
+  "SELECT " PARLEY_SQLITE_SUMMARY_COLUMNS PARLEY_SQLITE_SUMMARY_FROM
+  " WHERE m.room_id = ?1 AND m.user_id = ?2",
   // Messages of others after the read marker: from events_msgs alone (a covering index).
   "SELECT count(*) FROM events WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2"
   " AND sender <> ?3",
@@ -102,6 +112,9 @@ inline constexpr const char* text[count] = {
   " ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
   "SELECT last_seen FROM users WHERE id = ?1",
 };
+
+#undef PARLEY_SQLITE_SUMMARY_FROM
+#undef PARLEY_SQLITE_SUMMARY_COLUMNS
 
 inline constexpr int64_t min_seq = std::numeric_limits<int64_t>::min();
 inline constexpr int64_t max_seq = std::numeric_limits<int64_t>::max();
@@ -116,5 +129,8 @@ status run(sqlite_connection& conn, id q, std::string_view what);
 
 /// Reads a row of the event selects; false on a kind this build does not know.
 bool read_event(const statement_use& s, event& e);
+
+/// Reads a row of rooms_of or room_member: all of the line but unread and last.
+void read_summary(const statement_use& s, room_summary& r);
 
 }  // namespace parley::storage::detail::sql

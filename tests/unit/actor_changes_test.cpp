@@ -20,7 +20,10 @@ struct changes_fixture : actor_fixture {
 
   template <class Atom, class Req>
   reply_or_error<ok_send> change(const std::string& user, Req req) {
-    return ask<ok_send>(r, Atom::value, user, std::move(req));
+    if constexpr (std::is_same_v<Req, invite_req> || std::is_same_v<Req, remove_req>)
+      return ask<ok_send>(r, Atom::value, user, std::move(req), false);
+    else
+      return ask<ok_send>(r, Atom::value, user, std::move(req));
   }
 
   storage::message_state state_of(int64_t seq) {

@@ -132,6 +132,56 @@ CAF_TEST(dev tokens follow the listener unless forced) {
   CAF_CHECK(!decide_dev_tokens(s).enabled);
 }
 
+CAF_TEST(allowed origins are normalised and malformed ones refused) {
+  fake_env env;
+  std::vector<std::string> args{"--allowed-origin", "https://App.Example.com",
+                                "--allowed-origin=http://localhost:3000,https://x.example:443",
+                                "--allowed-origin", "http://[::1]:80"};
+  auto r = load_settings(args, env.lookup());
+  CAF_REQUIRE_EQUAL(r.error, "");
+  CAF_CHECK_EQUAL(r.values.allowed_origins,
+                  (std::vector<std::string>{"https://app.example.com", "http://localhost:3000",
+                                            "https://x.example", "http://[::1]"}));
+  for (auto bad : {"app.example.com", "https://app.example.com/", "https://a.example/path",
+                   "https://", "://a.example", "null", "*", "https://a.example:0",
+                   "https://a.example:99999", "https://a.example:", "https://u@a.example",
+                   "https://a.example?x", "1http://a.example", "https://[::1"}) {
+    std::vector<std::string> one{"--allowed-origin", bad};
+    CAF_CHECK_NOT_EQUAL(load_settings(one, env.lookup()).error.find("not an origin"),
+                        std::string::npos);
+  }
+  // The default: empty, any origin.
+  CAF_CHECK(load_settings({}, env.lookup()).values.allowed_origins.empty());
+  auto file = write_temp_toml("[http]\nallowed_origins = [\"https://a.example\"]\n");
+  std::vector<std::string> with_file{"--config", file};
+  r = load_settings(with_file, env.lookup());
+  CAF_REQUIRE_EQUAL(r.error, "");
+  CAF_CHECK_EQUAL(r.values.allowed_origins, (std::vector<std::string>{"https://a.example"}));
+  std::filesystem::remove(file);
+}
+
+CAF_TEST(jwt algorithms and connection limits) {
+  fake_env env;
+  auto r = load_settings({}, env.lookup());
+  CAF_CHECK_EQUAL(r.values.jwt_alg, "HS256");
+  CAF_CHECK_EQUAL(r.values.connections_per_user, 100);
+  CAF_CHECK_EQUAL(r.values.connections_per_ip, 1000);
+  std::vector<std::string> args{"--jwt-alg", "ES256", "--jwt-public-key-file", "/k.pem",
+                                "--connections-per-user", "0", "--connections-per-ip", "3"};
+  r = load_settings(args, env.lookup());
+  CAF_REQUIRE_EQUAL(r.error, "");
+  CAF_CHECK_EQUAL(r.values.jwt_alg, "ES256");
+  CAF_CHECK_EQUAL(r.values.jwt_public_key_file, "/k.pem");
+  CAF_CHECK_EQUAL(r.values.connections_per_user, 0);
+  CAF_CHECK_EQUAL(r.values.connections_per_ip, 3);
+  for (auto alg : {"none", "HS512", "RS384", "rs256"}) {
+    std::vector<std::string> bad{"--jwt-alg", alg};
+    CAF_CHECK_NOT_EQUAL(load_settings(bad, env.lookup()).error, "");
+  }
+  std::vector<std::string> negative{"--connections-per-ip", "-1"};
+  CAF_CHECK_NOT_EQUAL(load_settings(negative, env.lookup()).error, "");
+}
+
 CAF_TEST(data dir follows the sqlite file) {
   settings s;
   s.store = "sqlite:/var/lib/parley/main.db";

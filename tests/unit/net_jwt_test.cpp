@@ -1,10 +1,15 @@
 #define CAF_SUITE net_jwt
 #include "caf/test/unit_test.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -78,6 +83,115 @@ bool accepted(const jwt_config& cfg, const std::string& tok, int64_t at = now) {
   return std::holds_alternative<token_claims>(jwt_verifier{cfg}.verify(tok, at));
 }
 
+// -- key pairs made at test time (OpenSSL's EVP API), and tokens signed with them ----------
+
+struct pkey_free {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
+
+struct key_pair {
+  pkey_ptr key;
+  std::string public_pem;
+};
+
+std::string public_pem(EVP_PKEY* key) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio{BIO_new(BIO_s_mem()), &BIO_free};
+  PEM_write_bio_PUBKEY(bio.get(), key);
+  char* data = nullptr;
+  auto n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(n));
+}
+
+key_pair make_rsa(unsigned bits = 2048) {
+  key_pair k{pkey_ptr{EVP_RSA_gen(bits)}, {}};
+  k.public_pem = public_pem(k.key.get());
+  return k;
+}
+
+key_pair make_ec(const char* curve = "P-256") {
+  key_pair k{pkey_ptr{EVP_EC_gen(curve)}, {}};
+  k.public_pem = public_pem(k.key.get());
+  return k;
+}
+
+// Generated once: RSA key generation takes a while.
+const key_pair& rsa_key() {
+  static const key_pair k = make_rsa();
+  return k;
+}
+const key_pair& rsa_other() {
+  static const key_pair k = make_rsa();
+  return k;
+}
+const key_pair& ec_key() {
+  static const key_pair k = make_ec();
+  return k;
+}
+const key_pair& ec_other() {
+  static const key_pair k = make_ec();
+  return k;
+}
+
+/// The DigestSign signature of `data` (RSA PKCS#1 v1.5, or ECDSA in DER).
+std::string sign(EVP_PKEY* key, const EVP_MD* md, std::string_view data) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+  size_t len = 0;
+  if (EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key) != 1 ||
+      EVP_DigestSignUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestSignFinal(ctx.get(), nullptr, &len) != 1)
+    return {};
+  std::string sig(len, '\0');
+  if (EVP_DigestSignFinal(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len) != 1)
+    return {};
+  sig.resize(len);
+  return sig;
+}
+
+/// An ECDSA DER signature as JWS wants it: R || S, each `n` bytes (RFC 7518 3.4).
+std::string der_to_raw(const std::string& der, int n = 32) {
+  auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig{
+    d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())), &ECDSA_SIG_free};
+  std::string out(static_cast<size_t>(2 * n), '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), o, n);
+  BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), o + n, n);
+  return out;
+}
+
+const std::string rs256 = R"({"alg":"RS256","typ":"JWT"})";
+const std::string es256 = R"({"alg":"ES256","typ":"JWT"})";
+
+/// A token signed with an RSA key (PKCS#1 v1.5 with `md`).
+std::string rsa_token(std::string_view header, std::string_view claims, EVP_PKEY* key,
+                      const EVP_MD* md = EVP_sha256()) {
+  auto input = b64url(header) + "." + b64url(claims);
+  return input + "." + b64url(sign(key, md, input));
+}
+
+/// A token signed with an EC key: R || S (`raw`), or the DER form JWS does not allow.
+std::string ec_token(std::string_view header, std::string_view claims, EVP_PKEY* key,
+                     bool raw = true, const EVP_MD* md = EVP_sha256()) {
+  auto input = b64url(header) + "." + b64url(claims);
+  auto der = sign(key, md, input);
+  return input + "." + b64url(raw ? der_to_raw(der) : der);
+}
+
+jwt_config rs_config(const key_pair& k = rsa_key()) {
+  jwt_config cfg;
+  cfg.alg = "RS256";
+  cfg.public_key = k.public_pem;
+  return cfg;
+}
+
+jwt_config es_config(const key_pair& k = ec_key()) {
+  jwt_config cfg;
+  cfg.alg = "ES256";
+  cfg.public_key = k.public_pem;
+  return cfg;
+}
+
 }  // namespace
 
 // -- good tokens --------------------------------------------------------------------------
@@ -146,7 +260,7 @@ CAF_TEST(other algorithms are refused even with a valid HMAC) {
                                  nullptr)));
 }
 
-CAF_TEST(a configured algorithm other than HS256 accepts nothing) {
+CAF_TEST(an unsupported configured algorithm accepts nothing) {
   auto cfg = config();
   cfg.alg = "HS512";
   CAF_CHECK(!accepted(cfg, token(R"({"alg":"HS512"})", claims_with(""), secret, EVP_sha512())));
@@ -372,4 +486,178 @@ CAF_TEST(iss is checked when configured) {
   CAF_CHECK(!accepted(cfg, with_iss(R"(["https://auth.example"])")));
   CAF_CHECK(!accepted(cfg, with_iss("1")));
   CAF_CHECK_EQUAL(verify(cfg, token(hs256, claims_with(""))), "refused: token issuer mismatch");
+}
+
+// -- RS256 and ES256 ------------------------------------------------------------------------
+
+CAF_TEST(a valid RS256 token verifies with the public key) {
+  CAF_REQUIRE(rsa_key().key != nullptr);
+  auto tok = rsa_token(rs256, claims_with(R"("name":"Alice")"), rsa_key().key.get());
+  CAF_CHECK_EQUAL(verify(rs_config(), tok), "ok sub=alice name=Alice exp=" +
+                                              std::to_string(now + 600));
+  // typ is optional; aud and iss are checked as for HS256.
+  CAF_CHECK(accepted(rs_config(), rsa_token(R"({"alg":"RS256"})", claims_with(""),
+                                            rsa_key().key.get())));
+  auto cfg = rs_config();
+  cfg.audience = "parley";
+  CAF_CHECK(accepted(cfg, rsa_token(rs256, claims_with(R"("aud":"parley")"), rsa_key().key.get())));
+  CAF_CHECK(!accepted(cfg, rsa_token(rs256, claims_with(R"("aud":"other")"), rsa_key().key.get())));
+  // Claims are checked as for HS256.
+  CAF_CHECK_EQUAL(verify(rs_config(), rsa_token(rs256, R"({"sub":"a","exp":)" +
+                                                         std::to_string(now - 31) + "}",
+                                                rsa_key().key.get())),
+                  "refused: token expired");
+  CAF_CHECK(!accepted(rs_config(), rsa_token(rs256, R"({"exp":)" + std::to_string(now + 60) + "}",
+                                             rsa_key().key.get())));
+}
+
+CAF_TEST(a valid ES256 token verifies with the public key) {
+  CAF_REQUIRE(ec_key().key != nullptr);
+  // ECDSA signatures are randomised: sign several times, every one must verify.
+  for (int i = 0; i < 20; ++i) {
+    auto tok = ec_token(es256, claims_with(R"("name":"Bo")"), ec_key().key.get());
+    CAF_CHECK_EQUAL(verify(es_config(), tok), "ok sub=alice name=Bo exp=" +
+                                                std::to_string(now + 600));
+  }
+}
+
+CAF_TEST(a token signed with another key is refused) {
+  CAF_CHECK_EQUAL(verify(rs_config(), rsa_token(rs256, claims_with(""), rsa_other().key.get())),
+                  "refused: invalid token signature");
+  CAF_CHECK_EQUAL(verify(es_config(), ec_token(es256, claims_with(""), ec_other().key.get())),
+                  "refused: invalid token signature");
+  // And the other way round: the other verifier refuses tokens of the first key.
+  CAF_CHECK(!accepted(rs_config(rsa_other()), rsa_token(rs256, claims_with(""),
+                                                         rsa_key().key.get())));
+  CAF_CHECK(!accepted(es_config(ec_other()), ec_token(es256, claims_with(""),
+                                                      ec_key().key.get())));
+}
+
+CAF_TEST(a tampered RS256 or ES256 token is refused) {
+  auto good_rs = rsa_token(rs256, claims_with(""), rsa_key().key.get());
+  auto good_es = ec_token(es256, claims_with(""), ec_key().key.get());
+  for (auto [cfg, good] : {std::pair{rs_config(), good_rs}, std::pair{es_config(), good_es}}) {
+    CAF_CHECK(accepted(cfg, good));
+    auto dot1 = good.find('.'), dot2 = good.rfind('.');
+    auto forged = good.substr(0, dot1 + 1) + b64url(R"({"sub":"mallory","exp":)" +
+                                                    std::to_string(now + 600) + "}") +
+                  good.substr(dot2);
+    CAF_CHECK(!accepted(cfg, forged));
+    auto flipped = good;
+    flipped[dot2 + 5] = flipped[dot2 + 5] == 'A' ? 'B' : 'A';
+    CAF_CHECK(!accepted(cfg, flipped));
+    CAF_CHECK(!accepted(cfg, good.substr(0, good.size() - 4)));  // signature cut short
+    CAF_CHECK(!accepted(cfg, good.substr(0, dot2 + 1)));         // no signature
+  }
+}
+
+CAF_TEST(the algorithm stays the configured one between RS256 and ES256) {
+  // ES256 token, RS256 configured (with the EC key's own PEM, too).
+  CAF_CHECK_EQUAL(verify(rs_config(), ec_token(es256, claims_with(""), ec_key().key.get())),
+                  "refused: token algorithm is not RS256");
+  auto rs_with_ec_key = rs_config();
+  rs_with_ec_key.public_key = ec_key().public_pem;
+  CAF_CHECK(!accepted(rs_with_ec_key, ec_token(es256, claims_with(""), ec_key().key.get())));
+  // RS256 token, ES256 configured.
+  CAF_CHECK_EQUAL(verify(es_config(), rsa_token(rs256, claims_with(""), rsa_key().key.get())),
+                  "refused: token algorithm is not ES256");
+  // The right signature under a header naming another algorithm of the same family.
+  CAF_CHECK(!accepted(rs_config(), rsa_token(R"({"alg":"RS384"})", claims_with(""),
+                                             rsa_key().key.get(), EVP_sha384())));
+  CAF_CHECK(!accepted(rs_config(), rsa_token(R"({"alg":"PS256"})", claims_with(""),
+                                             rsa_key().key.get())));
+  CAF_CHECK(!accepted(es_config(), ec_token(R"({"alg":"ES384"})", claims_with(""),
+                                            ec_key().key.get())));
+  // An RS256 header over a signature made with SHA-384.
+  CAF_CHECK(!accepted(rs_config(), rsa_token(rs256, claims_with(""), rsa_key().key.get(),
+                                             EVP_sha384())));
+}
+
+CAF_TEST(HS256 signed with the public key as secret is refused) {
+  // HS/RS confusion: the public key is public, so an HMAC keyed with its PEM text must
+  // never pass for a signature.
+  for (auto& cfg : {rs_config(), es_config()}) {
+    auto pem = cfg.public_key;
+    CAF_CHECK_EQUAL(verify(cfg, token(hs256, claims_with(""), pem)),
+                    "refused: token algorithm is not " + cfg.alg);
+    // Without the trailing newline, and with a header naming the configured algorithm.
+    CAF_CHECK(!accepted(cfg, token(hs256, claims_with(""), pem.substr(0, pem.size() - 1))));
+    CAF_CHECK(!accepted(cfg, token(R"({"alg":")" + cfg.alg + R"("})", claims_with(""), pem)));
+  }
+  // The same for the shared secret: with RS256 configured, a secret set beside the key
+  // is never used.
+  auto cfg = rs_config();
+  cfg.secret = secret;
+  CAF_CHECK(!accepted(cfg, token(hs256, claims_with(""))));
+}
+
+CAF_TEST(alg none is refused with RS256 and ES256) {
+  for (auto& cfg : {rs_config(), es_config()}) {
+    for (auto header : {R"({"alg":"none","typ":"JWT"})", R"({"alg":"none"})",
+                        R"({"alg":"None"})"}) {
+      CAF_CHECK(!accepted(cfg, token(header, claims_with(""), secret, nullptr)));
+      auto input = b64url(header) + "." + b64url(claims_with(""));
+      CAF_CHECK(!accepted(cfg, input));
+    }
+    // A none header carrying a real signature.
+    auto signed_rs = rsa_token(R"({"alg":"none"})", claims_with(""), rsa_key().key.get());
+    CAF_CHECK(!accepted(cfg, signed_rs));
+  }
+}
+
+CAF_TEST(an ES256 signature must be R and S of 32 bytes each) {
+  // DER, as OpenSSL makes it, is not the JWS form.
+  CAF_CHECK_EQUAL(verify(es_config(), ec_token(es256, claims_with(""), ec_key().key.get(), false)),
+                  "refused: invalid token signature");
+  auto good = ec_token(es256, claims_with(""), ec_key().key.get());
+  auto dot2 = good.rfind('.');
+  // 63 and 65 bytes, and 64 that are no signature.
+  auto sig_of = [&](std::string bytes) { return good.substr(0, dot2 + 1) + b64url(bytes); };
+  CAF_CHECK(!accepted(es_config(), sig_of(std::string(63, '\x01'))));
+  CAF_CHECK(!accepted(es_config(), sig_of(std::string(65, '\x01'))));
+  CAF_CHECK(!accepted(es_config(), sig_of(std::string(64, '\0'))));
+  CAF_CHECK(!accepted(es_config(), sig_of(std::string(64, '\xff'))));
+}
+
+CAF_TEST(without a public key nothing verifies) {
+  auto cfg = rs_config();
+  cfg.public_key.clear();
+  CAF_CHECK_EQUAL(verify(cfg, rsa_token(rs256, claims_with(""), rsa_key().key.get())),
+                  "refused: no key configured for RS256");
+  cfg.public_key = "not a key";
+  CAF_CHECK(!accepted(cfg, rsa_token(rs256, claims_with(""), rsa_key().key.get())));
+}
+
+CAF_TEST(public keys are checked against the algorithm) {
+  CAF_CHECK_EQUAL(check_public_key("RS256", rsa_key().public_pem), "");
+  CAF_CHECK_EQUAL(check_public_key("ES256", ec_key().public_pem), "");
+  CAF_CHECK_NOT_EQUAL(check_public_key("RS256", ec_key().public_pem), "");
+  CAF_CHECK_NOT_EQUAL(check_public_key("ES256", rsa_key().public_pem), "");
+  CAF_CHECK_NOT_EQUAL(check_public_key("HS256", rsa_key().public_pem), "");
+  CAF_CHECK_NOT_EQUAL(check_public_key("RS256", ""), "");
+  CAF_CHECK_NOT_EQUAL(check_public_key("RS256", "-----BEGIN PUBLIC KEY-----\nAAAA\n"
+                                                "-----END PUBLIC KEY-----\n"),
+                      "");
+  // RFC 7518 3.3: RSA keys of 2048 bits at least.
+  auto small = make_rsa(1024);
+  CAF_CHECK_NOT_EQUAL(check_public_key("RS256", small.public_pem).find("2048"), std::string::npos);
+  // ES256 is P-256 only.
+  auto p384 = make_ec("P-384");
+  CAF_CHECK_NOT_EQUAL(check_public_key("ES256", p384.public_pem).find("P-256"), std::string::npos);
+  // A private key is not a public key.
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio{BIO_new(BIO_s_mem()), &BIO_free};
+  PEM_write_bio_PrivateKey(bio.get(), rsa_key().key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  auto n = BIO_get_mem_data(bio.get(), &data);
+  CAF_CHECK_NOT_EQUAL(check_public_key("RS256", std::string(data, static_cast<size_t>(n))), "");
+}
+
+CAF_TEST(only HS256 tokens can be minted) {
+  CAF_CHECK(alg_uses_secret("HS256"));
+  CAF_CHECK(!alg_uses_secret("RS256"));
+  CAF_CHECK(!alg_uses_secret("ES256"));
+  auto cfg = rs_config();
+  cfg.secret = secret;
+  CAF_CHECK_EQUAL(mint_token(cfg, "alice", "", now, 60), "");
+  CAF_CHECK_EQUAL(mint_token(es_config(), "alice", "", now, 60), "");
 }

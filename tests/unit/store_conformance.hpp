@@ -732,6 +732,224 @@ CAF_TEST(the conversation list of an unknown user is empty) {
   CAF_CHECK(rooms_of("loner").empty());
 }
 
+CAF_TEST(room_summaries answers each user in the request order with repeats) {
+  make_room("r1", {"alice", "bob", "carol"});
+  make_room("r2", {"dave"});
+  append("r1", {msg("r1", 1, "alice", "c1", "hi"), msg("r1", 2, "bob", "c2", "yo")});
+  write_one(room_writes{.room = "r1", .reads = {{"bob", 1}}});
+  // carol leaves: no longer a member, though she was one.
+  write_one(room_writes{.room = "r1", .events = {member_event("r1", 3, "alice", "carol", false)},
+                        .members = {{.user = "carol", .added = false}}});
+  using strings = std::vector<std::string>;
+  auto got = summaries("r1", {"bob", "ghost", "alice", "dave", "bob", "carol", "", "alice"});
+  CAF_CHECK_EQUAL(ids_of(got), (strings{"r1", "", "r1", "", "r1", "", "", "r1"}));
+  CAF_CHECK_EQUAL(show(got[4]), show(got[0]));  // a user named twice: the same line twice
+  CAF_CHECK_EQUAL(show(got[7]), show(got[2]));
+  CAF_CHECK_EQUAL(got[0].title, "room r1");
+  CAF_CHECK_EQUAL(got[0].head, 3);
+  CAF_CHECK_EQUAL(got[0].last_ts, ts_of(3));
+  CAF_CHECK_EQUAL(got[0].read, 1);
+  CAF_CHECK_EQUAL(got[0].unread, 0);  // only his own message after his marker
+  CAF_CHECK_EQUAL(got[2].read, 0);
+  CAF_CHECK_EQUAL(got[2].unread, 1);  // bob's
+  CAF_REQUIRE(got[2].last.has_value());
+  CAF_CHECK_EQUAL(got[2].last->msg.body, "yo");
+  // Non-members (unknown, member elsewhere, removed, the empty id): nothing but the entry.
+  for (auto i : {1, 3, 5, 6})
+    CAF_CHECK_EQUAL(show(got[i]), show(room_summary{}));
+  // A room that does not exist: an empty entry for everyone; no users: no entries.
+  CAF_CHECK_EQUAL(show(summaries("ghost", {"alice", "bob", "alice"})),
+                  show(std::vector<room_summary>(3)));
+  CAF_CHECK(summaries("r1", {}).empty());
+  CAF_CHECK(summaries("ghost", {}).empty());
+  CAF_CHECK_EQUAL(show(summaries("r2", {"alice", "dave"})[0]), show(room_summary{}));
+  CAF_CHECK_EQUAL(summaries("r2", {"alice", "dave"})[1].room, "r2");
+}
+
+CAF_TEST(room_summaries counts the unread messages of others after the marker of each user) {
+  make_room("r1", {"alice", "bob", "carol", "dave"});
+  append("r1", {
+    msg("r1", 1, "alice", "c1", "a1"),
+    msg("r1", 2, "bob", "c2", "b2"),
+    msg("r1", 3, "alice", "c3", "a3"),
+    change("r1", 4, event_kind::edit, "bob", 2, "b2 edited"),
+    change("r1", 5, event_kind::react, "bob", 1, "👍", "on"),
+    msg("r1", 6, "bob", "c6", "b6"),
+    member_event("r1", 7, "alice", "erin", true),
+    msg("r1", 8, "carol", "c8", "c8"),
+    change("r1", 9, event_kind::del, "carol", 8),  // deleted messages still count
+  });
+  using pairs = std::vector<std::pair<int64_t, int64_t>>;
+  auto read_unread = [&] {
+    pairs out;
+    for (const auto& r : summaries("r1", {"alice", "bob", "carol", "dave"}))
+      out.emplace_back(r.read, r.unread);
+    return out;
+  };
+  // alice: 2, 6, 8; bob: 1, 3, 8; carol: 1, 2, 3, 6; dave (never sent): all five.
+  CAF_CHECK_EQUAL(read_unread(), (pairs{{0, 3}, {0, 3}, {0, 4}, {0, 5}}));
+  write_one(room_writes{.room = "r1", .reads = {{"alice", 6}, {"bob", 3}, {"dave", 7}}});
+  CAF_CHECK_EQUAL(read_unread(), (pairs{{6, 1}, {3, 1}, {0, 4}, {7, 1}}));
+  write_one(room_writes{.room = "r1", .reads = {{"carol", 9}, {"dave", 9}}});
+  CAF_CHECK_EQUAL(read_unread(), (pairs{{6, 1}, {3, 1}, {9, 0}, {9, 0}}));
+}
+
+CAF_TEST(room_summaries shows the latest message folded as history does) {
+  make_room("r1", {"alice", "bob", "carol"});
+  append("r1", {
+    msg("r1", 1, "bob", "c1", "older"),
+    msg("r1", 2, "alice", "c2", "latest"),
+    change("r1", 3, event_kind::edit, "alice", 2, "latest, edited"),
+    change("r1", 4, event_kind::react, "bob", 2, "👍", "on"),
+    change("r1", 5, event_kind::react, "carol", 2, "👍", "on"),
+    change("r1", 6, event_kind::react, "carol", 2, "🎉", "on"),
+    change("r1", 7, event_kind::react, "carol", 2, "🎉", "off"),
+    change("r1", 8, event_kind::edit, "bob", 1, "older, edited"),
+    member_event("r1", 9, "alice", "dave", true),  // not a message: 2 stays the latest
+  });
+  auto latest = [&] {
+    auto p = history("r1", std::nullopt, std::nullopt, 1);
+    return p.messages.empty() ? std::optional<message_state>{} : p.messages.front();
+  };
+  using reactions = std::vector<std::pair<std::string, std::vector<std::string>>>;
+  auto got = summaries("r1", {"carol", "alice", "bob"});
+  for (const auto& r : got) {
+    CAF_REQUIRE(r.last.has_value());
+    CAF_CHECK_EQUAL(r.last->msg.seq, 2);
+    CAF_CHECK_EQUAL(r.last->msg.body, "latest, edited");
+    CAF_CHECK_EQUAL(r.last->edited_ts, ts_of(3));
+    CAF_CHECK(!r.last->deleted);
+    CAF_CHECK(r.last->reactions == (reactions{{"👍", {"bob", "carol"}}}));
+    CAF_CHECK_EQUAL(show(r.last), show(latest()));
+  }
+  // Deleted, it stays the latest message, emptied; the older one does not come back.
+  append("r1", {change("r1", 10, event_kind::del, "alice", 2)});
+  got = summaries("r1", {"bob"});
+  CAF_REQUIRE(got[0].last.has_value());
+  CAF_CHECK_EQUAL(got[0].last->msg.seq, 2);
+  CAF_CHECK(got[0].last->deleted);
+  CAF_CHECK_EQUAL(got[0].last->msg.body, "");
+  CAF_CHECK_EQUAL(show(got[0].last), show(latest()));
+  // A new message is the latest, as sent.
+  append("r1", {msg("r1", 11, "carol", "c11", "newest")});
+  got = summaries("r1", {"bob", "alice"});
+  for (const auto& r : got) {
+    CAF_CHECK_EQUAL(show(r.last), show(message_state{msg("r1", 11, "carol", "c11", "newest")}));
+    CAF_CHECK_EQUAL(r.head, 11);
+    CAF_CHECK_EQUAL(r.last_ts, ts_of(11));
+  }
+}
+
+CAF_TEST(room_summaries of a room without messages has no last) {
+  make_room("r1", {"alice", "bob"});
+  auto got = summaries("r1", {"bob", "alice"});
+  for (const auto& r : got) {
+    CAF_CHECK_EQUAL(r.room, "r1");
+    CAF_CHECK_EQUAL(r.head, 0);
+    CAF_CHECK_EQUAL(r.last_ts, 1'600'000'000'000);  // created_at
+    CAF_CHECK_EQUAL(r.unread, 0);
+    CAF_CHECK(!r.last.has_value());
+  }
+  // Events, but no message among them.
+  append("r1", {member_event("r1", 1, "alice", "carol", true),
+                member_event("r1", 2, "alice", "carol", false)});
+  got = summaries("r1", {"alice", "bob"});
+  for (const auto& r : got) {
+    CAF_CHECK_EQUAL(r.head, 2);
+    CAF_CHECK_EQUAL(r.last_ts, ts_of(2));
+    CAF_CHECK_EQUAL(r.unread, 0);
+    CAF_CHECK(!r.last.has_value());
+  }
+}
+
+CAF_TEST(room_summaries agrees with rooms_of for every user and room) {
+  using strings = std::vector<std::string>;
+  strings users{"alice", "bob", "carol", "dave"};
+  make_room("a", {"alice", "bob", "carol"});
+  make_room("b", {"bob", "dave"});
+  make_room("c", {"carol", "alice"});
+  make_room("d", {"dave"});
+  append("a", {msg("a", 1, "alice", "c1", "a1"), msg("a", 2, "bob", "c2", "a2"),
+               change("a", 3, event_kind::react, "carol", 2, "👍", "on"),
+               msg("a", 4, "carol", "c4", "a4"),
+               change("a", 5, event_kind::edit, "carol", 4, "a4!"),
+               member_event("a", 6, "alice", "dave", true)});
+  write_one(room_writes{.room = "a", .members = {{.user = "dave", .at = 5}}});
+  append("b", {msg("b", 1, "dave", "c1", "b1"), change("b", 2, event_kind::del, "dave", 1)});
+  append("c", {member_event("c", 1, "carol", "alice", true)});
+  write_one(room_writes{.room = "a", .reads = {{"bob", 2}, {"carol", 6}}});
+  write_one(room_writes{.room = "b", .reads = {{"bob", 1}}});
+  for (auto room : {"a", "b", "c", "d", "ghost"}) {
+    auto got = summaries(room, users);
+    for (size_t i = 0; i < users.size(); ++i) {
+      CAF_MESSAGE(room << " " << users[i] << ": " << show(got[i]));
+      CAF_CHECK_EQUAL(show(got[i]), show(line_of(users[i], room)));
+    }
+  }
+}
+
+CAF_TEST(room_summaries takes user ids of any text) {
+  using strings = std::vector<std::string>;
+  // What an array literal, a quoted list or a LIKE pattern would treat specially.
+  strings odd{"a\"b", "c\\d", "{x,y}", "NULL", " spaced ", "e'f", "ü✓", "50%_"};
+  strings members{"alice"};
+  members.insert(members.end(), odd.begin(), odd.end());
+  make_room("r1", members);
+  append("r1", {msg("r1", 1, "a\"b", "c1", "quoted"), msg("r1", 2, "c\\d", "c2", "slashed")});
+  write_one(room_writes{.room = "r1", .reads = {{"{x,y}", 1}}});
+  strings asked{"NULL", "null", "{x", "x", "a", "50%", "\"", "alice"};
+  asked.insert(asked.end(), odd.rbegin(), odd.rend());
+  auto got = summaries("r1", asked);
+  CAF_CHECK_EQUAL(ids_of(got), (strings{"r1", "", "", "", "", "", "", "r1", "r1", "r1", "r1",
+                                        "r1", "r1", "r1", "r1", "r1"}));
+  for (size_t i = 0; i < asked.size(); ++i)
+    CAF_CHECK_EQUAL(show(got[i]), show(line_of(asked[i], "r1")));
+  auto unread_of = [&](const std::string& user) {
+    for (size_t i = 0; i < asked.size(); ++i)
+      if (asked[i] == user)
+        return std::pair{got[i].read, got[i].unread};
+    return std::pair<int64_t, int64_t>{-1, -1};
+  };
+  using p = std::pair<int64_t, int64_t>;
+  CAF_CHECK_EQUAL(unread_of("a\"b"), (p{0, 1}));
+  CAF_CHECK_EQUAL(unread_of("c\\d"), (p{0, 1}));
+  CAF_CHECK_EQUAL(unread_of("{x,y}"), (p{1, 1}));
+  CAF_CHECK_EQUAL(unread_of("NULL"), (p{0, 2}));
+}
+
+CAF_TEST(room_summaries answers hundreds of users at once) {
+  using strings = std::vector<std::string>;
+  strings members{"alice"};
+  for (int i = 1; i <= 300; ++i)
+    members.push_back(tag("u", i));
+  make_room("r1", members);
+  append_messages("r1", 1, 300);  // all from alice
+  room_writes reads{.room = "r1"};
+  for (int i = 1; i <= 300; ++i)
+    reads.reads.push_back({tag("u", i), i});
+  write_one(reads);
+  // Members backwards, each after a non-member, alice twice.
+  strings asked{"alice"};
+  for (int i = 300; i >= 1; --i) {
+    asked.push_back(tag("nobody", i));
+    asked.push_back(tag("u", i));
+  }
+  asked.push_back("alice");
+  auto got = summaries("r1", asked);
+  CAF_CHECK_EQUAL(got.front().unread, 0);  // her own messages only
+  CAF_CHECK_EQUAL(show(got.back()), show(got.front()));
+  for (int i = 300; i >= 1; --i) {
+    const auto& none = got[static_cast<size_t>(2 * (300 - i) + 1)];
+    const auto& user = got[static_cast<size_t>(2 * (300 - i) + 2)];
+    CAF_CHECK_EQUAL(none.room, "");
+    CAF_CHECK_EQUAL(user.room, "r1");
+    CAF_CHECK_EQUAL(user.read, i);
+    CAF_CHECK_EQUAL(user.unread, 300 - i);
+    CAF_REQUIRE(user.last.has_value());
+    CAF_CHECK_EQUAL(user.last->msg.seq, 300);
+  }
+}
+
 CAF_TEST(last_seen round trips and reports unknown users as 0) {
   make_room("r1", {"alice", "bob"});
   std::vector<user_seen> seen{{"alice", 1000}, {"newcomer", 2000}};

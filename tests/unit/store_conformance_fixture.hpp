@@ -50,6 +50,20 @@ inline std::string show(const std::optional<message_state>& m) {
   return m ? show(*m) : std::string{"none"};
 }
 
+/// A conversation-list line, everything spelled out.
+inline std::string show(const room_summary& r) {
+  return "room=" + r.room + " title=" + r.title + " head=" + std::to_string(r.head)
+         + " read=" + std::to_string(r.read) + " unread=" + std::to_string(r.unread)
+         + " last_ts=" + std::to_string(r.last_ts) + " last=" + show(r.last);
+}
+
+inline std::vector<std::string> show(const std::vector<room_summary>& list) {
+  std::vector<std::string> out;
+  for (const auto& r : list)
+    out.push_back(show(r));
+  return out;
+}
+
 /// A member row, everything spelled out.
 inline std::string show(const member& m) {
   return m.user + (m.role == member_role::admin ? " admin" : " member") + " read="
@@ -242,6 +256,22 @@ struct conformance_fixture : Backend {
     auto r = db->rooms_of(user, limit);
     CAF_REQUIRE_EQUAL(r.ok() ? std::string{} : r.err().message, "");
     return std::move(r).value();
+  }
+
+  std::vector<room_summary> summaries(const std::string& room,
+                                      const std::vector<std::string>& users) {
+    auto r = db->room_summaries(room, users);
+    CAF_REQUIRE_EQUAL(r.ok() ? std::string{} : r.err().message, "");
+    CAF_REQUIRE_EQUAL(r->size(), users.size());
+    return std::move(r).value();
+  }
+
+  /// The line of `room` in the conversation list of `user` (an empty one if not listed).
+  room_summary line_of(const std::string& user, const std::string& room) {
+    for (auto& r : rooms_of(user))
+      if (r.room == room)
+        return r;
+    return {};
   }
 
   /// The room ids of a conversation list, in its order.

@@ -189,6 +189,7 @@ CAF_TEST(an unreachable server fails every call fast with unavailable) {
     CAF_CHECK_EQUAL(code_of(s.set_last_seen(seen).code), "unavailable");
     std::vector<std::string> who{"alice"};
     CAF_CHECK_EQUAL(code_of(s.last_seen(who).err().code), "unavailable");
+    CAF_CHECK_EQUAL(code_of(s.room_summaries("r", who).err().code), "unavailable");
     CAF_CHECK_LESS(seconds_since(t0), 3.0);
     CAF_CHECK_EQUAL(s.backend_pid(), 0);
   }
@@ -321,6 +322,18 @@ CAF_TEST(text PostgreSQL cannot hold fails only its room) {
   auto list = db->rooms_of("alice\0"s, 10);
   CAF_REQUIRE(list.ok());
   CAF_CHECK(list->empty());
+  // Nor can such a user be a member, nor such a room exist: empty entries, the others' lines.
+  std::vector<std::string> asked{"alice\0"s, "alice", "\0"s};
+  auto lines = db->room_summaries("a", asked);
+  CAF_REQUIRE(lines.ok() && lines->size() == 3u);
+  CAF_CHECK_EQUAL((*lines)[0].room, "");
+  CAF_CHECK_EQUAL((*lines)[1].room, "a");
+  CAF_CHECK_EQUAL((*lines)[1].head, 2);
+  CAF_CHECK_EQUAL((*lines)[2].room, "");
+  lines = db->room_summaries("a\0"s, asked);
+  CAF_REQUIRE(lines.ok() && lines->size() == 3u);
+  for (const auto& l : *lines)
+    CAF_CHECK_EQUAL(l.room, "");
 }
 
 CAF_TEST(PostgreSQL error classes map to store errors) {

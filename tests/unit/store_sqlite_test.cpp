@@ -127,7 +127,7 @@ CAF_TEST(a version 1 database migrates to version 2 with last_ts filled) {
                                                   "events_msgs"}));
 }
 
-CAF_TEST(the queries of history and rooms_of use the indexes of migration 2) {
+CAF_TEST(the queries of history rooms_of and room_summaries use their indexes) {
   auto file = (path / "plans.db").string();
   {
     sqlite_store s{file};
@@ -153,6 +153,9 @@ CAF_TEST(the queries of history and rooms_of use the indexes of migration 2) {
   CAF_CHECK(uses(plan(detail::sql::msgs_desc), "USING INDEX events_msgs"));
   CAF_CHECK(uses(plan(detail::sql::msgs_asc), "USING INDEX events_msgs"));
   CAF_CHECK(uses(plan(detail::sql::rooms_of), "USING INDEX members_by_user"));
+  // room_summaries: each member by the members' primary key (room_id, user_id).
+  CAF_CHECK(uses(plan(detail::sql::room_member),
+                 "USING INDEX sqlite_autoindex_members_1 (room_id=? AND user_id=?)"));
 }
 
 CAF_TEST(a new file starts at version 0 and migrates once) {
@@ -219,6 +222,8 @@ CAF_TEST(a store that cannot open says so on every call) {
   CAF_CHECK(!s.migrate().ok());
   CAF_CHECK(!s.load_room("r").ok());
   CAF_CHECK(!s.history(history_query{"r", {}, {}, 10}).ok());
+  std::vector<std::string> who{"alice"};
+  CAF_CHECK_EQUAL(to_string(s.room_summaries("r", who).err().code), std::string{"unavailable"});
   std::vector<room_writes> batch(2);
   auto out = s.write(batch);
   CAF_REQUIRE_EQUAL(out.size(), 2u);
