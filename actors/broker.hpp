@@ -66,6 +66,8 @@ public:
   caf::actor directory() const { return directory_; }
   /// False while any store connection is known to be down (/readyz).
   bool storage_healthy() const { return cfg_.writer.unhealthy->load() == 0; }
+  /// Writes waiting for the writers (a gauge of /metrics).
+  int64_t writer_backlog() const { return cfg_.room.writer_backlog->load(); }
   caf::actor presence() const { return presence_; }
   caf::actor_system& system() { return sys_; }
 

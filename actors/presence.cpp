@@ -1,6 +1,7 @@
 #include "actors/presence.hpp"
 
 #include "actors/errors.hpp"
+#include "actors/metrics.hpp"
 
 namespace parley::actors {
 namespace {
@@ -47,6 +48,7 @@ void session_gone(presence_actor_ptr self, const caf::actor_addr& session) {
     return;
   auto user = i->second.user;
   st.sessions.erase(i);
+  global_metrics().sessions.set(static_cast<int64_t>(st.sessions.size()));
   auto o = st.online.find(user);
   if (o == st.online.end())
     return;
@@ -85,6 +87,7 @@ caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::
       st.sessions.emplace(session, presence_state::session_entry{user, std::move(link)});
       st.online[user].push_back(session);
       st.going_offline.erase(user);  // back within the grace period: no flap
+      global_metrics().sessions.set(static_cast<int64_t>(st.sessions.size()));
       self->monitor(session);
       if (!was_online)
         announce(self, {user, true, st.cfg.now_ms()});

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "actors/errors.hpp"
+#include "actors/metrics.hpp"
 #include "actors/room_ops.hpp"
 
 namespace parley::actors {
@@ -35,6 +36,7 @@ caf::error refuse_write(room_state& st) {
 
 void hand_to_writer(room_actor_ptr self, in_flight_write w) {
   auto& st = self->state;
+  w.accepted = std::chrono::steady_clock::now();
   st.cfg.writer_backlog->fetch_add(1, std::memory_order_relaxed);
   self->send(st.writer, append_atom::value, st.id, w.write);
   st.in_flight.push_back(std::move(w));
@@ -156,8 +158,12 @@ void on_committed(room_actor_ptr self, uint64_t count) {
     auto w = std::move(st.in_flight.front());
     st.in_flight.pop_front();
     forget_in_flight_cid(st, w.cid_key);
+    auto& m = global_metrics();
+    m.ack_latency.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - w.accepted).count());
     if (w.write.is_event) {
       grew = true;
+      m.events_committed.inc();
       ok_send ok{st.id, w.write.ev.seq, w.write.ev.ts};
       publish_committed(self, std::move(w.write.ev));
       apply_member_changes(self, w.write.members);  // after the event reached everyone
@@ -452,6 +458,7 @@ caf::behavior ready_behavior(room_actor_ptr self) {
       if (!st.is_member(user))
         return not_a_member();
       // To everyone else in the room: not back to any connection of the typing user.
+      global_metrics().ephemeral_events.inc();
       st.broadcast(make_event(typing_event{st.id, user, on}), session, user);
       return caf::unit;
     },
@@ -541,6 +548,8 @@ caf::behavior room_actor(room_actor_ptr self, std::string id, room_config cfg, c
   st.writer = std::move(writer);
   st.reader = std::move(reader);
   st.directory = std::move(directory);
+  global_metrics().rooms_active.add();
+  self->attach_functor([] { global_metrics().rooms_active.sub(); });
   touch(self);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;

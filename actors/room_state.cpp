@@ -1,5 +1,7 @@
 #include "actors/room_state.hpp"
 
+#include "actors/metrics.hpp"
+
 namespace parley::actors {
 
 void room_state::remember_cid(const std::string& key, stored_send s) {
@@ -25,11 +27,13 @@ void room_state::append_tail(event_ptr ev) {
 
 void room_state::broadcast(const event_ptr& ev, uint64_t skip_session,
                            const std::string& skip_user) {
+  uint64_t delivered = 0;
   for (auto& [session_id, sub] : subscribers) {
     if (session_id == skip_session || (!skip_user.empty() && sub.user == skip_user))
       continue;
     if (!sub.holding) {
       sub.link->deliver(ev);
+      ++delivered;
       continue;
     }
     if (static_cast<int64_t>(sub.held.size()) < cfg.max_held_events) {
@@ -41,6 +45,7 @@ void room_state::broadcast(const event_ptr& ev, uint64_t skip_session,
     sub.held.clear();
     sub.link->close(close_code::slow_consumer, "too far behind while resuming");
   }
+  global_metrics().deliveries.inc(delivered);
 }
 
 }  // namespace parley::actors

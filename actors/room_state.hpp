@@ -33,6 +33,7 @@ struct in_flight_write {
   std::vector<caf::response_promise> waiting;
   std::string cid_key;          ///< For events with a cid; "" otherwise.
   uint64_t origin_session = 0;  ///< For read markers: the `read` event skips its sender.
+  std::chrono::steady_clock::time_point accepted;  ///< For the ack-latency histogram.
 };
 
 /// Where an earlier send with the same (sender, cid) ended up.

@@ -1,6 +1,7 @@
 #include "actors/session.hpp"
 
 #include "actors/errors.hpp"
+#include "actors/metrics.hpp"
 
 namespace parley::actors {
 namespace {
@@ -194,6 +195,7 @@ bool admit(session_actor_ptr self, const request_id& id, const Req& r) {
   auto& st = self->state;
   if (st.cfg.limiter)
     if (auto wait = st.cfg.limiter->take(st.user, self->clock().now())) {
+      global_metrics().rate_limited.inc();
       answer_error(self, id, {error_code::rate_limited, "too many requests", *wait});
       return false;
     }
@@ -243,6 +245,7 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
       }
     },
     [=](inbound& in) {
+      global_metrics().requests.inc();
       std::visit(
         [&](auto& req) {
           if (!admit(self, in.id, req))

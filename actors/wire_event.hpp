@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,7 +20,12 @@ class wire_event {
 public:
   using encoder = std::string (*)(const event_payload&, encoding);
 
-  explicit wire_event(event_payload payload) : payload_(std::move(payload)) {}
+  explicit wire_event(event_payload payload)
+    : payload_(std::move(payload)), created_(std::chrono::steady_clock::now()) {}
+
+  /// When the room made it (after the commit, for persistent events): delivery latency is
+  /// measured from here to the socket write.
+  std::chrono::steady_clock::time_point created() const { return created_; }
 
   const event_payload& payload() const { return payload_; }
 
@@ -38,6 +44,7 @@ public:
 
 private:
   event_payload payload_;
+  std::chrono::steady_clock::time_point created_;
   mutable std::once_flag once_[encoding_count];
   mutable std::string bytes_[encoding_count];
 };

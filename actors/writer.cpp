@@ -1,6 +1,7 @@
 #include "actors/writer.hpp"
 
 #include "actors/errors.hpp"
+#include "actors/metrics.hpp"
 #include "actors/storage_probe.hpp"
 
 namespace parley::actors {
@@ -15,10 +16,18 @@ write_or_fail_fast(writer_actor_ptr self, const std::vector<storage::room_writes
     return std::vector<storage::room_write_outcome>(
       batch.size(), {storage::errc::unavailable, "storage is down; retry", {}});
   auto outcomes = st.store->write(batch);
+  auto& m = global_metrics();
+  m.writer_batches.inc();
+  size_t events = 0;
+  for (auto& b : batch)
+    events += b.events.size();
+  m.writer_batch_events.observe(static_cast<double>(events));
   storage::error worst;
   for (auto& o : outcomes)
     if (storage_breaker::is_storage_failure(o.code))
       worst = {o.code, o.message};
+  if (worst)
+    m.storage_failures.inc();
   note_storage_result(self, worst);
   return outcomes;
 }

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "config/text.hpp"
 #include "net/http_routes.hpp"
 #include "net/json_schema.hpp"
@@ -161,6 +162,7 @@ call client_call(const http_session::request& req, server_context& ctx) {
   }
   auto verified = ctx.verifier().verify(*token, unix_seconds());
   if (auto why = std::get_if<std::string>(&verified)) {
+    actors::global_metrics().auth_failures.inc();
     c.error = actors::error_info{error_code::unauthorized, *why};
     return c;
   }

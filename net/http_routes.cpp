@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "actors/validation.hpp"
+#include "net/metrics_text.hpp"
 #include "net/ws_handshake.hpp"
 
 namespace parley::net {
@@ -82,18 +83,15 @@ http_session::response route(const http_session::request& req, server_context& c
     return json_response(ready ? http::status::ok : http::status::service_unavailable, req,
                          json::object{{"status", ready ? "ready" : "unavailable"}});
   }
-  // Browser-facing API routes (not the server API, which backends call) obey the Origin
-  // allow-list like the WebSocket upgrade.
-  if (path.starts_with("/api/") && !path.starts_with("/api/server/")) {
-    auto origin = req.find(http::field::origin);
-    if (origin != req.end()) {
-      std::string_view value{origin->value().data(), origin->value().size()};
-      if (!ctx.origin_allowed(value))
-        return error_response(http::status::forbidden, req.version(), req.keep_alive(),
-                              "forbidden",
-                              "origin '" + std::string{value} +
-                                "' is not allowed (http.allowed_origins)");
-    }
+  if (path == "/metrics" && method == http::verb::get) {
+    auto& b = ctx.broker();
+    http_session::response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    res.keep_alive(req.keep_alive());
+    res.body() = render_metrics(actors::global_metrics(),
+                                {b.writer_backlog(), b.storage_healthy()});
+    res.prepare_payload();
+    return res;
   }
   if (path == "/api/dev/token") {
     if (method != http::verb::post)

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/empty_body.hpp>
 
+#include "actors/metrics.hpp"
 #include "net/http_api.hpp"
 #include "net/http_routes.hpp"
 #include "net/ws_connection.hpp"
@@ -87,12 +88,24 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return;
   }
   auto req = parser_->release();
-  if (handshake::path_of(req.target()) == "/ws" && req.method() == http::verb::get &&
+  auto path = handshake::path_of(req.target());
+  if (path == "/ws" && req.method() == http::verb::get &&
       header_has_token(req, http::field::upgrade, "websocket")) {
     upgrade(req);
     return;
   }
-  if (is_api_path(handshake::path_of(req.target()))) {
+  // Browser-facing API routes (the client API and dev tokens; not the server API, which
+  // backends call) obey the Origin allow-list like the WebSocket upgrade.
+  if (path.starts_with("/api/") && !path.starts_with("/api/server/")) {
+    if (auto origin = header(req, http::field::origin); !ctx_->origin_allowed(origin)) {
+      write(error_response(http::status::forbidden, req.version(), req.keep_alive(),
+                           "forbidden",
+                           "origin '" + std::string{*origin} +
+                             "' is not allowed (http.allowed_origins)"));
+      return;
+    }
+  }
+  if (is_api_path(path)) {
     // Answered from an actor thread; written on this connection's thread.
     auto self = shared_from_this();
     serve_api(req, *ctx_, [self](response res) {
@@ -141,9 +154,11 @@ void http_session::upgrade(request& req) {
   if (ip.empty())
     return;  // the peer is gone already
   auto ip_slot = ctx_->acquire_ip(ip);
-  if (!ip_slot)
+  if (!ip_slot) {
+    actors::global_metrics().connections_refused.inc();
     return fail(http::status::too_many_requests, "rate_limited",
                 "too many connections from " + ip + " (limits.connections_per_ip)");
+  }
 
   // A token on the upgrade authenticates now; a bad one is refused before the upgrade.
   std::optional<std::string> token;
@@ -155,14 +170,18 @@ void http_session::upgrade(request& req) {
   connection_slot user_slot;
   if (token) {
     auto result = ctx_->verifier().verify(*token, unix_seconds());
-    if (auto why = std::get_if<std::string>(&result))
+    if (auto why = std::get_if<std::string>(&result)) {
+      actors::global_metrics().auth_failures.inc();
       return fail(http::status::unauthorized, "unauthorized", *why);
+    }
     claims = std::get<token_claims>(result);
     user_slot = ctx_->acquire_user(claims->sub);
-    if (!user_slot)
+    if (!user_slot) {
+      actors::global_metrics().connections_refused.inc();
       return fail(http::status::too_many_requests, "rate_limited",
                   "too many connections for user '" + claims->sub +
                     "' (limits.connections_per_user)");
+    }
   }
 
   auto res = std::make_shared<http::response<http::empty_body>>(

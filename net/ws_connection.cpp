@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "actors/protocol.hpp"
 #include "net/codec.hpp"
 
@@ -54,6 +55,8 @@ void ws_connection::start(std::optional<token_claims> claims, connection_slot us
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
   ctx_->add(shared_from_this());
+  actors::global_metrics().connections_open.add();
+  actors::global_metrics().connections_total.inc();
   auth_deadline_ = clock::now() + std::chrono::milliseconds{ctx_->settings().auth_deadline_ms};
   next_ping_ = clock::now() + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
   if (claims)
@@ -168,8 +171,12 @@ void ws_connection::do_write() {
 void ws_connection::on_write(boost::system::error_code ec) {
   writing_ = false;
   bool wrote_close = false;
+  auto now = std::chrono::steady_clock::now();
+  auto& m = actors::global_metrics();
   for (size_t i = 0; i < frames_in_write_ && !queue_.empty(); ++i) {
     auto& f = queue_.front();
+    if (f.shared && !ec)
+      m.delivery_latency.observe(std::chrono::duration<double>(now - f.shared->created()).count());
     queued_bytes_ -= f.header_size + f.payload(enc_).size();
     wrote_close |= f.is_close;
     queue_.pop_front();
@@ -299,6 +306,7 @@ void ws_connection::on_request(actors::inbound& in) {
 void ws_connection::on_auth(const actors::request_id& id, const std::string& token) {
   auto result = ctx_->verifier().verify(token, unix_seconds());
   if (auto why = std::get_if<std::string>(&result)) {
+    actors::global_metrics().auth_failures.inc();
     reply_now(id, actors::error_info{actors::error_code::unauthorized, *why});
     if (phase_ == phase::awaiting_auth)
       start_close(static_cast<uint16_t>(actors::close_code::unauthorized), "unauthorized");
@@ -308,6 +316,7 @@ void ws_connection::on_auth(const actors::request_id& id, const std::string& tok
   if (phase_ == phase::awaiting_auth) {
     auto slot = ctx_->acquire_user(claims.sub);
     if (!slot) {
+      actors::global_metrics().connections_refused.inc();
       // Retrying at once would meet the same limit: the client backs off (PROTOCOL §7).
       reply_now(id, actors::error_info{actors::error_code::rate_limited,
                                        "too many connections for user '" + claims.sub +
@@ -346,6 +355,7 @@ void ws_connection::authenticated(const token_claims& claims, const actors::requ
 }
 
 void ws_connection::bad_frame(const actors::request_id& id, std::string message) {
+  actors::global_metrics().bad_frames.inc();
   reply_now(id, actors::error_info{actors::error_code::bad_request, std::move(message)});
   auto now = clock::now();
   auto window = std::chrono::milliseconds{ctx_->settings().bad_frames_window_ms};
@@ -362,6 +372,8 @@ void ws_connection::start_close(uint16_t code, std::string_view reason) {
   if (phase_ == phase::closing || phase_ == phase::closed)
     return;
   phase_ = phase::closing;
+  if (code == static_cast<uint16_t>(actors::close_code::slow_consumer))
+    actors::global_metrics().slow_consumer_closes.inc();
   {
     std::lock_guard lock{mu_};
     link_closed_ = true;
@@ -398,6 +410,7 @@ void ws_connection::teardown() {
   if (phase_ == phase::closed)
     return;
   phase_ = phase::closed;
+  actors::global_metrics().connections_open.sub();
   {
     std::lock_guard lock{mu_};
     link_closed_ = true;

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <array>
+#include <memory>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parley::actors {
+
+/// A monotonically increasing count (Prometheus counter).
+class counter {
+public:
+  void inc(uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t value() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+  std::atomic<uint64_t> v_{0};
+};
+
+/// A value that goes up and down (Prometheus gauge).
+class gauge {
+public:
+  void add(int64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
+  void sub(int64_t n = 1) { v_.fetch_sub(n, std::memory_order_relaxed); }
+  void set(int64_t n) { v_.store(n, std::memory_order_relaxed); }
+  int64_t value() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+  std::atomic<int64_t> v_{0};
+};
+
+/// A histogram with fixed bucket bounds (Prometheus histogram: cumulative on output).
+/// Lock-free: one relaxed increment per observation. Debian packages no C++ Prometheus
+/// client, and the text format is a dozen lines (net/metrics_text.cpp).
+class histogram {
+public:
+  explicit histogram(std::vector<double> bounds);
+
+  void observe(double v);
+
+  const std::vector<double>& bounds() const { return bounds_; }
+  /// Per-bucket (not cumulative) counts; the last one is the +Inf bucket.
+  std::vector<uint64_t> counts() const;
+  double sum() const;
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+
+private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_micros_{0};  ///< The sum in millionths (of seconds, or units).
+};
+
+/// Everything /metrics reports, process-wide: the actors and the net layer count into it
+/// where things happen, and net/metrics_text.cpp renders it.
+struct metrics {
+  // connections and sessions
+  gauge connections_open;          ///< WebSocket connections now (authenticated or not)
+  counter connections_total;       ///< WebSocket connections accepted
+  gauge sessions;                  ///< authenticated WebSocket sessions now
+  counter auth_failures;           ///< tokens refused (upgrade, auth frame, API)
+  counter connections_refused;     ///< upgrades refused by a connection limit
+  counter slow_consumer_closes;    ///< connections closed with 4009
+  counter bad_frames;              ///< malformed frames answered with bad_request
+  // requests and events
+  counter requests;                ///< decoded requests (WebSocket and HTTP API)
+  counter rate_limited;            ///< requests refused by the rate limit
+  counter events_committed;        ///< persistent room events committed
+  counter ephemeral_events;        ///< typing and read events sent to rooms
+  counter deliveries;              ///< event frames queued to connections
+  gauge rooms_active;              ///< room actors running
+  // storage
+  histogram writer_batch_events{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}};
+  counter writer_batches;
+  counter storage_failures;        ///< batches that failed (unavailable, in doubt)
+  // latency, in seconds
+  histogram ack_latency{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                         2.5, 5, 10}};
+  histogram delivery_latency{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                              0.05, 0.1, 0.25, 0.5, 1, 2.5}};
+};
+
+/// The process's metrics.
+metrics& global_metrics();
+
+}  // namespace parley::actors
