@@ -122,6 +122,29 @@ CAF_TEST(the token bucket refuses bursts with a retry hint) {
   CAF_CHECK_EQUAL(last_reply(), "ok");
 }
 
+CAF_TEST(the rate limit is per user across all sessions of the user) {
+  cfg.session.rate_per_s = 1;
+  cfg.session.rate_burst = 2;
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  auto other_link = std::make_shared<recording_link>();
+  auto other = broker->spawn_session("alice", other_link);
+  request(typing_req{"r1", true});
+  self->send(other, inbound{request_id::of(int64_t{9}), typing_req{"r1", true}});
+  consume_messages();
+  request(typing_req{"r1", true});  // the third of the user's requests: refused
+  CAF_CHECK_EQUAL(last_reply(), "rate_limited");
+  // Another user is not affected.
+  auto bob_link = std::make_shared<recording_link>();
+  auto bob = broker->spawn_session("bob", bob_link);
+  self->send(bob, inbound{request_id::of(int64_t{1}), ping_req{}});
+  consume_messages();
+  CAF_CHECK(!bob_link->items().empty());
+  auto items = bob_link->items();
+  CAF_CHECK(std::holds_alternative<pong>(std::get<reply>(items.back()).body));
+}
+
 CAF_TEST(joining more rooms than allowed is refused) {
   cfg.session.max_rooms = 2;
   start();
