@@ -1,4 +1,5 @@
 #include "actors/room_state.hpp"
+#include "actors/delivery_batch.hpp"
 
 #include "actors/metrics.hpp"
 
@@ -27,6 +28,7 @@ void room_state::append_tail(event_ptr ev) {
 
 void room_state::broadcast(const event_ptr& ev, uint64_t skip_session,
                            const std::string& skip_user) {
+  delivery_batch batch;  // one wake-up per I/O thread for the whole broadcast
   uint64_t delivered = 0;
   for (auto& [session_id, sub] : subscribers) {
     if (session_id == skip_session || (!skip_user.empty() && sub.user == skip_user))

@@ -199,6 +199,12 @@ std::vector<setting_info> build_table() {
                    "Origin header (non-browser clients) are always let through. Empty (the "
                    "default): any origin. Repeat the flag; comma-separated in the environment.",
                    origin_list(&s::allowed_origins)));
+  t.push_back(make("http.web_dir", "--web-dir", "PARLEY_WEB_DIR",
+                   "Directory of static files served at / (the demo chat page), read once at "
+                   "start. Empty (the default): the web directory that comes with the binary "
+                   "(BIN/../web in a build tree, PREFIX/share/parley/web when installed), if "
+                   "there is one. `off`: serve no files.",
+                   str(&s::web_dir)));
 
   t.push_back(make("auth.jwt_secret", "--jwt-secret", "PARLEY_JWT_SECRET",
                    "HS256 shared secret. Empty: a random secret is created in data_dir on "

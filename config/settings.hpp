@@ -21,6 +21,8 @@ struct settings {
   int scheduler_threads = 0;                 ///< 0 = one per core.
   /// Origin values a browser upgrade may carry (scheme://host[:port]); empty = any.
   std::vector<std::string> allowed_origins;
+  /// Static files served at `/` (the demo page); empty = found next to the binary; "off".
+  std::string web_dir;
 
   // -- auth -----------------------------------------------------------------------------------
   std::string jwt_secret;                    ///< HS256 secret; empty = generated in data_dir.

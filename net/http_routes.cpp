@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <optional>
+
 #include "actors/validation.hpp"
 #include "net/metrics_text.hpp"
 #include "net/ws_handshake.hpp"
@@ -60,6 +62,33 @@ http_session::response dev_token(const http_session::request& req, server_contex
   return json_response(http::status::ok, req, json::object{{"token", token}});
 }
 
+// GET/HEAD of a static file (the demo page), with ETag revalidation: browsers re-check on
+// every load (no-cache) and get 304 when nothing changed.
+std::optional<http_session::response> static_file(const http_session::request& req,
+                                                  std::string_view path, server_context& ctx) {
+  auto method = req.method();
+  if (!ctx.site() || (method != http::verb::get && method != http::verb::head))
+    return std::nullopt;
+  auto* f = ctx.site()->find(path);
+  if (!f)
+    return std::nullopt;
+  bool fresh = req[http::field::if_none_match] == f->etag;
+  http_session::response res{fresh ? http::status::not_modified : http::status::ok,
+                             req.version()};
+  res.set(http::field::content_type, f->content_type);
+  res.set(http::field::etag, f->etag);
+  res.set(http::field::cache_control, "no-cache");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "same-origin");
+  res.keep_alive(req.keep_alive());
+  if (!fresh && method == http::verb::get)
+    res.body() = f->body;
+  res.prepare_payload();
+  if (method == http::verb::head)
+    res.content_length(f->body.size());
+  return res;
+}
+
 }  // namespace
 
 http_session::response error_response(http::status status, unsigned version, bool keep_alive,
@@ -102,6 +131,8 @@ http_session::response route(const http_session::request& req, server_context& c
   if (path == "/ws")
     return error_response(http::status::bad_request, req.version(), req.keep_alive(),
                           "bad_request", "WebSocket upgrade expected");
+  if (auto res = static_file(req, path, ctx))
+    return std::move(*res);
   return not_found(req);
 }
 

@@ -2,17 +2,28 @@
 
 #include <boost/asio/post.hpp>
 
+#include "actors/delivery_batch.hpp"
 #include "net/ws_connection.hpp"
 
 namespace parley::net {
 
 void io_shard::schedule_flush(std::shared_ptr<ws_connection> c) {
-  std::lock_guard lock{mu_};
-  dirty_.push_back(std::move(c));
-  if (!posted_) {
+  bool wake_now = false;
+  {
+    std::lock_guard lock{mu_};
+    dirty_.push_back(std::move(c));
+    wake_now = !posted_;
     posted_ = true;
-    boost::asio::post(ioc_, [this] { flush_dirty(); });
   }
+  // In a broadcast, wake this shard once when the broadcast is done (delivery_batch).
+  if (wake_now && !actors::delivery_batch::defer_wake(this, [](void* shard) {
+        static_cast<io_shard*>(shard)->wake();
+      }))
+    wake();
+}
+
+void io_shard::wake() {
+  boost::asio::post(ioc_, [this] { flush_dirty(); });
 }
 
 void io_shard::flush_dirty() {

@@ -28,6 +28,7 @@ public:
   void schedule_flush(std::shared_ptr<ws_connection> c);
 
 private:
+  void wake();
   void flush_dirty();
 
   boost::asio::io_context ioc_;

@@ -12,6 +12,7 @@
 #include "actors/broker.hpp"
 #include "config/settings.hpp"
 #include "net/jwt.hpp"
+#include "net/static_site.hpp"
 #include "net/unix_time.hpp"
 
 namespace parley::net {
@@ -81,6 +82,11 @@ public:
   /// (compared ignoring ASCII case).
   bool origin_allowed(std::optional<std::string_view> origin) const;
 
+  /// The static files served at `/` (http.web_dir), or nullptr for none. Set before the
+  /// server starts; read-only afterwards.
+  void set_site(std::shared_ptr<const static_site> site) { site_ = std::move(site); }
+  const static_site* site() const { return site_.get(); }
+
   /// Marks the server as stopping and asks every connection to close with 1001.
   void close_all();
 
@@ -98,6 +104,7 @@ private:
   config::settings settings_;
   jwt_verifier verifier_;
   bool dev_tokens_;
+  std::shared_ptr<const static_site> site_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;
   /// Owns the open connections; a connection removes itself when its socket is done.

@@ -151,16 +151,22 @@ void ws_connection::enqueue(outbound& item) {
 void ws_connection::do_write() {
   if (writing_ || queue_.empty() || phase_ == phase::closed)
     return;
+  // The frames of this write move to in_write_, which nothing touches until the write
+  // completes: the gather buffers point into them, and queue_ may grow meanwhile.
+  if (queue_.size() <= max_frames_per_write) {
+    in_write_.swap(queue_);
+  } else {
+    auto end = queue_.begin() + static_cast<std::ptrdiff_t>(max_frames_per_write);
+    in_write_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+    queue_.erase(queue_.begin(), end);
+  }
   gather_.clear();
-  size_t n = std::min(queue_.size(), max_frames_per_write);
-  for (size_t i = 0; i < n; ++i) {
-    auto& f = queue_[i];
+  for (auto& f : in_write_) {
     const auto& p = f.payload(enc_);
     gather_.emplace_back(f.header, f.header_size);
     if (!p.empty())
       gather_.emplace_back(p.data(), p.size());
   }
-  frames_in_write_ = n;
   writing_ = true;
   asio::async_write(socket_, gather_,
                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
@@ -173,15 +179,16 @@ void ws_connection::on_write(boost::system::error_code ec) {
   bool wrote_close = false;
   auto now = std::chrono::steady_clock::now();
   auto& m = actors::global_metrics();
-  for (size_t i = 0; i < frames_in_write_ && !queue_.empty(); ++i) {
-    auto& f = queue_.front();
+  for (auto& f : in_write_) {
     if (f.shared && !ec)
       m.delivery_latency.observe(std::chrono::duration<double>(now - f.shared->created()).count());
-    queued_bytes_ -= f.header_size + f.payload(enc_).size();
+    if (phase_ != phase::closed)  // teardown has zeroed the count already
+      queued_bytes_ -= f.header_size + f.payload(enc_).size();
     wrote_close |= f.is_close;
-    queue_.pop_front();
   }
-  frames_in_write_ = 0;
+  in_write_.clear();
+  if (queue_.empty())
+    release_idle_buffers();
   if (ec) {
     teardown();
     return;
@@ -191,6 +198,17 @@ void ws_connection::on_write(boost::system::error_code ec) {
     return;
   }
   do_write();
+}
+
+void ws_connection::release_idle_buffers() {
+  // An idle connection keeps no output buffers: thousands of them add up.
+  constexpr size_t keep = 8;
+  if (queue_.capacity() > keep)
+    std::vector<out_frame>{}.swap(queue_);
+  if (in_write_.capacity() > keep)
+    std::vector<out_frame>{}.swap(in_write_);
+  if (gather_.capacity() > 2 * keep)
+    std::vector<asio::const_buffer>{}.swap(gather_);
 }
 
 void ws_connection::reply_now(actors::request_id id, actors::reply_body body) {
@@ -359,8 +377,7 @@ void ws_connection::bad_frame(const actors::request_id& id, std::string message)
   reply_now(id, actors::error_info{actors::error_code::bad_request, std::move(message)});
   auto now = clock::now();
   auto window = std::chrono::milliseconds{ctx_->settings().bad_frames_window_ms};
-  while (!bad_frames_.empty() && now - bad_frames_.front() > window)
-    bad_frames_.pop_front();
+  std::erase_if(bad_frames_, [&](auto t) { return now - t > window; });
   bad_frames_.push_back(now);
   if (static_cast<int64_t>(bad_frames_.size()) >= ctx_->settings().bad_frames_limit)
     start_close(static_cast<uint16_t>(actors::close_code::policy), "too many bad frames");
@@ -381,10 +398,9 @@ void ws_connection::start_close(uint16_t code, std::string_view reason) {
   }
   if (code == static_cast<uint16_t>(actors::close_code::slow_consumer)) {
     // Drop what the slow reader has not started to receive; keep the frames in the write.
-    while (queue_.size() > frames_in_write_) {
-      queued_bytes_ -= queue_.back().header_size + queue_.back().payload(enc_).size();
-      queue_.pop_back();
-    }
+    for (auto& f : queue_)
+      queued_bytes_ -= f.header_size + f.payload(enc_).size();
+    queue_.clear();
   }
   outbound frame{control_frame{ws_opcode::close, close_payload(code, reason)}};
   enqueue(frame);

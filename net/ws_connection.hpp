@@ -6,7 +6,6 @@
 #include <caf/actor.hpp>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -84,6 +83,7 @@ private:
   void enqueue(outbound& item);
   void do_write();
   void on_write(boost::system::error_code ec);
+  void release_idle_buffers();
   void do_read();
   void on_readable(boost::system::error_code ec);
   void on_message(ws_message& m);
@@ -113,7 +113,7 @@ private:
   std::chrono::steady_clock::time_point auth_deadline_;
   int unanswered_pings_ = 0;
   std::chrono::steady_clock::time_point next_ping_;
-  std::deque<std::chrono::steady_clock::time_point> bad_frames_;
+  std::vector<std::chrono::steady_clock::time_point> bad_frames_;  ///< within the window
 
   // Inbox from actor threads (guarded by mu_).
   std::mutex mu_;
@@ -122,9 +122,9 @@ private:
   bool link_closed_ = false;
 
   // Write state (the shard's thread only).
-  std::deque<out_frame> queue_;
+  std::vector<out_frame> queue_;     ///< Encoded, waiting for the next write.
+  std::vector<out_frame> in_write_;  ///< The frames of the write in flight (stable).
   size_t queued_bytes_ = 0;
-  size_t frames_in_write_ = 0;
   bool writing_ = false;
   bool close_queued_ = false;
   bool close_written_ = false;

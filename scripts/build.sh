@@ -7,3 +7,5 @@ if [[ ! -f build/build.ninja ]]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}"
 fi
 cmake --build build -j "$(nproc)"
+# The demo page (web/ + the JavaScript SDK) next to the binary: build/web.
+if [[ -d web ]]; then ./scripts/build-web.sh build; fi

@@ -3,15 +3,20 @@
 # Idempotent: a second run does no network work.  Usage: scripts/install-deps.sh [--test]
 #   --test  also installs what the test suite needs (Python WebSocket client, msgpack, pytest,
 #           PyJWT with cryptography for RS256/ES256 keys and tokens, and the PostgreSQL server
-#           the store tests start a throwaway instance of).
+#           the store tests start a throwaway instance of, and Debian's Chromium, which the
+#           browser tests drive headless with playwright-core from npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libspdlog-dev libsqlite3-dev
   libpqxx-dev libtomlplusplus-dev libjwt-dev libssl-dev)
+# Node.js builds the JavaScript SDK that the demo page (web/) uses; a newer node already on
+# the machine is kept (only the missing command is installed).
+command -v node >/dev/null || build_pkgs+=(nodejs)
+command -v npm >/dev/null || build_pkgs+=(npm)
 test_pkgs=(python3 python3-websocket python3-msgpack python3-pytest python3-jwt python3-cryptography
-  postgresql)
+  postgresql chromium)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

@@ -1,418 +1,280 @@
-// parley-bench: a load generator speaking the Parley protocol over real WebSockets.
+// parley-bench: a load generator speaking the protocols of Parley and of its peers over real
+// WebSockets, for the side-by-side benchmarks (bench/compare.sh, bench/fanout.sh).
 //
-//   parley-bench fanout --port P --secret S [--rooms R] [--subscribers S] [--publishers N]
-//                       [--rate MSGS_PER_S] [--duration SECONDS] [--warmup SECONDS]
+//   parley-bench SCENARIO --system parley|wspeer|socketio|nats --port P [--host H]
+//                [--secret S] [--source-ips N] [--processes K]
+//     fanout:  --rooms R --subscribers S --publishers P --rate MSGS_PER_S --duration D
+//              --warmup W [--in-flight W]
+//                              R rooms x S subscribers x P publishers; every body carries
+//                              publisher, counter and send time (CLOCK_MONOTONIC), so each
+//                              subscriber measures delivery latency and finds lost,
+//                              duplicated and reordered messages; publishers measure acks.
+//                              --rate 0: closed loop, each publisher keeps W sends unacked
+//                              (the server's saturation throughput)
+//     connect: --connections N [--rooms R] [--hold S] [--server-pid PID]
+//                              N connections, each joined to a room, held; connect rate,
+//                              failures, and the server's RSS growth per connection
+//     durable: --rooms R --in-flight W --duration D
+//                              each room's sender keeps W sends outstanding: events/s, acks
 //
-// One single-threaded event loop. R rooms, each with S subscribers (joined) and N publishers
-// (not joined) sending at RATE messages per second in total. Every body carries the
-// publisher, its counter and the send time (CLOCK_MONOTONIC, same host), so each subscriber
-// measures delivery latency and detects lost, duplicated and reordered messages; each
-// publisher measures ack latency (send -> `ok`). Prints a table and one JSON line.
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
+// One single-threaded event loop per process; --processes splits the connections over
+// several (one process may hold at most ~20,000 file descriptors here), --source-ips
+// spreads them over 127.0.0.1 .. 127.0.0.N (each address pair has ~28k ephemeral ports).
+// Prints a table, then one JSON line.
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <deque>
-#include <map>
-#include <memory>
+#include <cstring>
+#include <fstream>
 #include <string>
-#include <unordered_map>
+#include <thread>
 #include <vector>
 
-#include "bench_stats.hpp"
-#include "net/jwt.hpp"
-#include "net/unix_time.hpp"
+#include "protocols.hpp"
+#include "runner.hpp"
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace ws = beast::websocket;
-using tcp = asio::ip::tcp;
-using steady = std::chrono::steady_clock;
+using namespace parley::bench;
 
 namespace {
 
-int64_t mono_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch())
-    .count();
+void usage() {
+  std::fputs(
+    "usage: parley-bench fanout|connect|durable --system parley|wspeer|socketio|nats\n"
+    "         --port P [--host 127.0.0.1] [--secret S] [--source-ips N] [--processes K]\n"
+    "  fanout:  --rooms R --subscribers S --publishers P --rate N --duration D --warmup W\n"
+    "           [--in-flight W]   (--rate 0: closed loop, W unacked sends per publisher)\n"
+    "  connect: --connections N [--rooms R] [--hold S] [--server-pid PID]\n"
+    "  durable: --rooms R --in-flight W --duration D\n",
+    stderr);
 }
 
-struct options {
-  uint16_t port = 8080;
-  std::string secret;
-  int rooms = 1;
-  int subscribers = 100;
-  int publishers = 1;
-  double rate = 1000;
-  double duration = 10;
-  double warmup = 2;
-};
-
-struct results {
-  parley::bench::samples delivery_us;
-  parley::bench::samples ack_us;
-  int64_t sent = 0, acked = 0, delivered = 0, errors = 0;
-  int64_t lost = 0, duplicated = 0, reordered = 0;
-};
-
-class bench;
-
-/// One WebSocket client connection.
-class client : public std::enable_shared_from_this<client> {
-public:
-  client(asio::io_context& ioc, bench& b, std::string user, std::string room, bool subscriber,
-         int publisher_index)
-    : ws_(ioc), b_(b), user_(std::move(user)), room_(std::move(room)),
-      subscriber_(subscriber), publisher_(publisher_index) {}
-
-  void start(uint16_t port, const std::string& token);
-  void send_text(std::string text);
-  void publish();
-  const std::string& room() const { return room_; }
-  const std::string& user() const { return user_; }
-
-private:
-  void read();
-  void on_frame(std::string_view text);
-  void write_next();
-
-  ws::stream<beast::tcp_stream> ws_;
-  bench& b_;
-  std::string user_, room_;
-  bool subscriber_;
-  int publisher_;
-  beast::flat_buffer buf_;
-  std::deque<std::string> out_;
-  bool writing_ = false;
-  int64_t counter_ = 0;
-  std::unordered_map<int64_t, int64_t> sent_at_;  // counter -> send time (ns)
-  std::map<int, int64_t> last_seen_;              // publisher -> last counter seen
-  bool joined_ = false;
-};
-
-class bench {
-public:
-  explicit bench(options o) : opt_(std::move(o)) {}
-
-  int run();
-  void ready() {
-    if (++ready_ == expected_ready_)
-      start_publishing();
-  }
-  bool measuring() const { return mono_ns() >= measure_from_ns_ && measure_from_ns_ > 0; }
-  results& res() { return res_; }
-  const options& opt() const { return opt_; }
-  void failed(const std::string& what) {
-    if (++res_.errors <= 5)
-      std::fprintf(stderr, "parley-bench: %s\n", what.c_str());
-  }
-
-private:
-  void start_publishing();
-  void tick(size_t i, steady::time_point next);
-
-  options opt_;
-  asio::io_context ioc_{1};
-  std::vector<std::shared_ptr<client>> subscribers_, publishers_;
-  std::vector<std::unique_ptr<asio::steady_timer>> timers_;
-  int ready_ = 0, expected_ready_ = 0;
-  int64_t measure_from_ns_ = 0;
-  steady::time_point end_;
-  results res_;
-};
-
-void client::start(uint16_t port, const std::string& token) {
-  auto self = shared_from_this();
-  beast::get_lowest_layer(ws_).async_connect(
-    tcp::endpoint{asio::ip::make_address("127.0.0.1"), port},
-    [self, token](beast::error_code ec) {
-      if (ec)
-        return self->b_.failed("connect: " + ec.message());
-      beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true));
-      self->ws_.set_option(ws::stream_base::decorator([](ws::request_type& req) {
-        req.set(beast::http::field::sec_websocket_protocol, "parley.v1.json");
-      }));
-      self->ws_.async_handshake("127.0.0.1", "/ws?token=" + token, [self](beast::error_code ec) {
-        if (ec)
-          return self->b_.failed("handshake: " + ec.message());
-        self->ws_.text(true);
-        self->read();
-      });
-    });
-}
-
-void client::read() {
-  auto self = shared_from_this();
-  ws_.async_read(buf_, [self](beast::error_code ec, size_t) {
-    if (ec) {
-      if (ec != asio::error::operation_aborted && ec != ws::error::closed)
-        self->b_.failed(self->user_ + " read: " + ec.message());
-      return;
-    }
-    auto data = self->buf_.data();
-    std::string_view text{static_cast<const char*>(data.data()), data.size()};
-    self->on_frame(text);
-    self->buf_.consume(self->buf_.size());
-    self->read();
-  });
-}
-
-int64_t field_int(std::string_view text, std::string_view key) {
-  auto p = text.find(key);
-  if (p == std::string_view::npos)
-    return -1;
-  p += key.size();
-  int64_t v = -1;
-  std::from_chars(text.data() + p, text.data() + text.size(), v);
-  return v;
-}
-
-void client::on_frame(std::string_view text) {
-  auto now = mono_ns();
-  auto& r = b_.res();
-  if (text.starts_with("{\"t\":\"hello\"")) {
-    if (subscriber_)
-      send_text("{\"t\":\"join\",\"room\":\"" + room_ + "\",\"id\":1}");
-    else
-      b_.ready();
-    return;
-  }
-  if (text.starts_with("{\"t\":\"msg\"")) {
-    // body is "publisher,counter,sent_ns"
-    auto b = text.find("\"body\":\"");
-    if (b == std::string_view::npos)
-      return;
-    b += 8;
-    int pub = 0;
-    int64_t counter = 0, sent_ns = 0;
-    auto end = text.data() + text.size();
-    auto p1 = std::from_chars(text.data() + b, end, pub).ptr + 1;
-    auto p2 = std::from_chars(p1, end, counter).ptr + 1;
-    std::from_chars(p2, end, sent_ns);
-    // Counters only grow; a skipped one is a send the broker refused (never stored), so
-    // losses are counted against acks at the end, not from gaps.
-    auto [it, fresh] = last_seen_.try_emplace(pub, 0);
-    if (counter <= it->second) {
-      ++(counter == it->second ? r.duplicated : r.reordered);
-      return;
-    }
-    it->second = counter;
-    ++r.delivered;
-    if (b_.measuring())
-      r.delivery_us.add((now - sent_ns) / 1000.0);
-    return;
-  }
-  if (text.starts_with("{\"t\":\"ok\"")) {
-    if (subscriber_ && !joined_) {
-      joined_ = true;
-      b_.ready();
-      return;
-    }
-    auto id = field_int(text, "\"id\":");
-    auto it = sent_at_.find(id);
-    if (it != sent_at_.end()) {
-      ++r.acked;
-      if (b_.measuring())
-        r.ack_us.add((now - it->second) / 1000.0);
-      sent_at_.erase(it);
-    }
-    return;
-  }
-  if (text.starts_with("{\"t\":\"error\"")) {
-    sent_at_.erase(field_int(text, "\"id\":"));
-    b_.failed(user_ + ": " + std::string{text});
-  }
-}
-
-void client::publish() {
-  ++counter_;
-  auto now = mono_ns();
-  sent_at_[counter_] = now;
-  ++b_.res().sent;
-  send_text("{\"t\":\"send\",\"room\":\"" + room_ + "\",\"cid\":\"" + user_ + "-" +
-            std::to_string(counter_) + "\",\"body\":\"" + std::to_string(publisher_) + "," +
-            std::to_string(counter_) + "," + std::to_string(now) +
-            "\",\"id\":" + std::to_string(counter_) + "}");
-}
-
-void client::send_text(std::string text) {
-  out_.push_back(std::move(text));
-  if (!writing_)
-    write_next();
-}
-
-void client::write_next() {
-  if (out_.empty()) {
-    writing_ = false;
-    return;
-  }
-  writing_ = true;
-  auto self = shared_from_this();
-  ws_.async_write(asio::buffer(out_.front()), [self](beast::error_code ec, size_t) {
-    if (ec)
-      return self->b_.failed("write: " + ec.message());
-    self->out_.pop_front();
-    self->write_next();
-  });
-}
-
-/// Creates the rooms over one setup connection, synchronously.
-bool create_rooms(const options& o, const std::vector<std::string>& rooms,
-                  const std::vector<std::string>& members, const parley::net::jwt_config& jwt) {
-  asio::io_context ioc;
-  ws::stream<tcp::socket> s{ioc};
-  beast::error_code ec;
-  s.next_layer().connect({asio::ip::make_address("127.0.0.1"), o.port}, ec);
-  if (ec)
+bool parse(int argc, char** argv, options& o) {
+  if (argc < 2)
     return false;
-  auto token = parley::net::mint_token(jwt, "bench-admin", "", parley::net::unix_seconds(), 3600);
-  s.handshake("127.0.0.1", "/ws?token=" + token, ec);
-  if (ec)
+  o.scenario = argv[1];
+  if (o.scenario != "fanout" && o.scenario != "connect" && o.scenario != "durable")
     return false;
-  beast::flat_buffer buf;
-  s.read(buf, ec);  // hello
-  for (auto& room : rooms) {
-    std::string m;
-    for (auto& u : members)
-      m += (m.empty() ? "\"" : ",\"") + u + "\"";
-    s.write(asio::buffer("{\"t\":\"create\",\"room\":\"" + room + "\",\"members\":[" + m +
-                         "],\"id\":1}"),
-            ec);
-    buf.consume(buf.size());
-    s.read(buf, ec);
-    if (ec || beast::buffers_to_string(buf.data()).find("\"ok\"") == std::string::npos) {
-      std::fprintf(stderr, "create %s: %s\n", room.c_str(),
-                   beast::buffers_to_string(buf.data()).c_str());
+  bool rooms_given = false;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--system") o.system = v;
+    else if (k == "--host") o.host = v;
+    else if (k == "--port") o.port = static_cast<uint16_t>(std::stoi(v));
+    else if (k == "--secret") o.secret = v;
+    else if (k == "--source-ips") o.source_ips = std::max(1, std::stoi(v));
+    else if (k == "--processes") o.processes = std::max(1, std::stoi(v));
+    else if (k == "--rooms") o.rooms = std::max(1, std::stoi(v)), rooms_given = true;
+    else if (k == "--subscribers") o.subscribers = std::stoi(v);
+    else if (k == "--publishers") o.publishers = std::stoi(v);
+    else if (k == "--rate") o.rate = std::stod(v);
+    else if (k == "--duration") o.duration = std::stod(v);
+    else if (k == "--warmup") o.warmup = std::stod(v);
+    else if (k == "--connections") o.connections = std::stoi(v);
+    else if (k == "--hold") o.hold = std::stod(v);
+    else if (k == "--server-pid") o.server_pid = std::stoi(v);
+    else if (k == "--in-flight") o.in_flight = std::max(1, std::stoi(v));
+    else {
+      std::fprintf(stderr, "parley-bench: unknown option %s\n", k.c_str());
       return false;
     }
   }
-  s.close(ws::close_code::normal, ec);
+  if (o.scenario == "connect" && !rooms_given)
+    o.rooms = std::max(1, o.connections / 100);  // rooms of 100, as in a busy app
+  if (!make_protocol(o.system)) {
+    std::fprintf(stderr, "parley-bench: unknown system %s\n", o.system.c_str());
+    return false;
+  }
+  if (o.system == "parley" && o.secret.empty()) {
+    std::fprintf(stderr, "parley-bench: --secret is needed for parley\n");
+    return false;
+  }
   return true;
 }
 
-int bench::run() {
-  parley::net::jwt_config jwt;
-  jwt.secret = opt_.secret;
-  std::vector<std::string> rooms, members;
-  auto tag = std::to_string(mono_ns() % 1000000007);
-  for (int r = 0; r < opt_.rooms; ++r)
-    rooms.push_back("bench-" + tag + "-" + std::to_string(r));
-  for (int i = 0; i < opt_.subscribers; ++i)
-    members.push_back("s" + std::to_string(i));
-  for (int i = 0; i < opt_.publishers; ++i)
-    members.push_back("p" + std::to_string(i));
-  if (!create_rooms(opt_, rooms, members, jwt)) {
-    std::fprintf(stderr, "parley-bench: could not create rooms\n");
-    return 1;
-  }
-  auto now_s = parley::net::unix_seconds();
-  for (int r = 0; r < opt_.rooms; ++r) {
-    for (int i = 0; i < opt_.subscribers; ++i)
-      subscribers_.push_back(
-        std::make_shared<client>(ioc_, *this, "s" + std::to_string(i), rooms[r], true, -1));
-    for (int i = 0; i < opt_.publishers; ++i)
-      publishers_.push_back(std::make_shared<client>(
-        ioc_, *this, "p" + std::to_string(i), rooms[r], false, r * opt_.publishers + i));
-  }
-  expected_ready_ = static_cast<int>(subscribers_.size() + publishers_.size());
-  for (auto* group : {&subscribers_, &publishers_})
-    for (auto& c : *group)
-      c->start(opt_.port, parley::net::mint_token(jwt, c->user(), "", now_s, 3600));
-  ioc_.run();
-  // Every acked message must reach every subscriber of its room.
-  auto expected = res_.acked * opt_.subscribers;
-  res_.lost = std::max<int64_t>(0, expected - res_.delivered);
+/// The server's resident set (VmRSS) in KiB; 0 if unknown.
+long rss_kib(int pid) {
+  if (pid <= 0)
+    return 0;
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
   return 0;
 }
 
-void bench::start_publishing() {
-  measure_from_ns_ = mono_ns() + static_cast<int64_t>(opt_.warmup * 1e9);
-  end_ = steady::now() + std::chrono::nanoseconds(static_cast<int64_t>((opt_.warmup + opt_.duration) * 1e9));
-  for (size_t i = 0; i < publishers_.size(); ++i) {
-    timers_.push_back(std::make_unique<asio::steady_timer>(ioc_));
-    tick(i, steady::now());
-  }
+void settle() {
+  std::this_thread::sleep_for(std::chrono::seconds{2});  // the server finishes its work
 }
 
-void bench::tick(size_t i, steady::time_point next) {
-  auto now = steady::now();
-  if (now >= end_) {
-    // Let the last deliveries arrive, then stop.
-    timers_[i]->expires_after(std::chrono::seconds{2});
-    timers_[i]->async_wait([this](beast::error_code) { ioc_.stop(); });
-    return;
+/// Runs the scenario in one process.
+shard_result run_alone(const options& o, long& rss_before, long& rss_after) {
+  coordination co;
+  co.ready = [&](const shard_result&) {};
+  co.hold = [&] {
+    settle();
+    rss_after = rss_kib(o.server_pid);
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.hold));
+  };
+  rss_before = rss_kib(o.server_pid);
+  return run_shard(o, 0, 1, co);
+}
+
+std::string read_line(int fd) {
+  std::string line;
+  char c;
+  while (::read(fd, &c, 1) == 1 && c != '\n')
+    line += c;
+  return line;
+}
+
+void write_line(int fd, const std::string& line) {
+  auto text = line + "\n";
+  auto rc = ::write(fd, text.data(), text.size());
+  (void)rc;
+}
+
+/// Runs the scenario in K processes: each connects its share and says READY; once all are
+/// ready, the parent measures the server (connect) and says GO; each runs and reports.
+shard_result run_forked(const options& o, long& rss_before, long& rss_after) {
+  struct child {
+    pid_t pid;
+    int to, from;
+  };
+  std::vector<child> kids;
+  rss_before = rss_kib(o.server_pid);
+  for (int k = 0; k < o.processes; ++k) {
+    int down[2], up[2];
+    if (::pipe(down) != 0 || ::pipe(up) != 0)
+      std::exit(1);
+    auto pid = ::fork();
+    if (pid == 0) {
+      ::close(down[1]);
+      ::close(up[0]);
+      coordination co;
+      co.ready = [&](const shard_result& r) {
+        write_line(up[1], "READY " + std::to_string(r.connected));
+        read_line(down[0]);  // GO
+      };
+      co.hold = [&] { read_line(down[0]); };  // STOP
+      auto r = run_shard(o, k, o.processes, co);
+      write_line(up[1], "RESULT " + r.serialize());
+      ::_exit(0);
+    }
+    ::close(down[0]);
+    ::close(up[1]);
+    kids.push_back({pid, down[1], up[0]});
   }
-  publishers_[i]->publish();
-  auto interval = std::chrono::nanoseconds(
-    static_cast<int64_t>(1e9 * static_cast<double>(publishers_.size()) / opt_.rate));
-  next += interval;
-  timers_[i]->expires_at(next);
-  timers_[i]->async_wait([this, i, next](beast::error_code ec) {
-    if (!ec)
-      tick(i, next);
-  });
+  for (auto& c : kids)
+    read_line(c.from);  // READY
+  if (o.scenario == "connect") {
+    settle();
+    rss_after = rss_kib(o.server_pid);
+  }
+  for (auto& c : kids)
+    write_line(c.to, "GO");
+  if (o.scenario == "connect") {
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.hold));
+    for (auto& c : kids)
+      write_line(c.to, "STOP");
+  }
+  shard_result total;
+  for (auto& c : kids) {
+    auto line = read_line(c.from);
+    if (line.rfind("RESULT ", 0) == 0)
+      total.merge(shard_result::parse(line.substr(7)));
+    else
+      ++total.failures;
+    ::waitpid(c.pid, nullptr, 0);
+  }
+  return total;
+}
+
+void print_latency(const char* name, const hdr_histogram& h) {
+  std::printf("%-9s %9llu %9llu %9llu %9llu %9llu %10llu\n", name,
+              (unsigned long long)h.at(0.5), (unsigned long long)h.at(0.9),
+              (unsigned long long)h.at(0.99), (unsigned long long)h.at(0.999),
+              (unsigned long long)h.max(), (unsigned long long)h.count());
+}
+
+std::string latency_json(const hdr_histogram& h) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                R"({"p50":%llu,"p90":%llu,"p99":%llu,"p999":%llu,"max":%llu,"count":%llu})",
+                (unsigned long long)h.at(0.5), (unsigned long long)h.at(0.9),
+                (unsigned long long)h.at(0.99), (unsigned long long)h.at(0.999),
+                (unsigned long long)h.max(), (unsigned long long)h.count());
+  return buf;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   options o;
-  std::string scenario = argc > 1 ? argv[1] : "";
-  if (scenario != "fanout") {
-    std::fprintf(stderr, "usage: parley-bench fanout --port P --secret S [--rooms R] "
-                         "[--subscribers S] [--publishers N] [--rate MSGS_PER_S] "
-                         "[--duration S] [--warmup S]\n");
+  if (!parse(argc, argv, o)) {
+    usage();
     return 2;
   }
-  for (int i = 2; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
-    if (k == "--port") o.port = static_cast<uint16_t>(std::stoi(v));
-    else if (k == "--secret") o.secret = v;
-    else if (k == "--rooms") o.rooms = std::stoi(v);
-    else if (k == "--subscribers") o.subscribers = std::stoi(v);
-    else if (k == "--publishers") o.publishers = std::stoi(v);
-    else if (k == "--rate") o.rate = std::stod(v);
-    else if (k == "--duration") o.duration = std::stod(v);
-    else if (k == "--warmup") o.warmup = std::stod(v);
-    else {
-      std::fprintf(stderr, "parley-bench: unknown option %s\n", k.c_str());
-      return 2;
-    }
+  if (!setup_rooms(o))
+    return 1;
+  long rss_before = 0, rss_after = 0;
+  auto r = o.processes > 1 ? run_forked(o, rss_before, rss_after)
+                           : run_alone(o, rss_before, rss_after);
+  bool acks = make_protocol(o.system)->acks_publish();
+
+  std::printf("%s on %s: ", o.scenario.c_str(), o.system.c_str());
+  std::string json = R"({"scenario":")" + o.scenario + R"(","system":")" + o.system + "\"";
+  auto add = [&](const std::string& k, const std::string& v) { json += ",\"" + k + "\":" + v; };
+  add("connected", std::to_string(r.connected));
+  add("failures", std::to_string(r.failures));
+  add("errors", std::to_string(r.errors));
+  if (o.scenario == "connect") {
+    auto per_s = r.connect_seconds > 0 ? r.connected / r.connect_seconds : 0;
+    auto delta = rss_after - rss_before;
+    double per_conn = r.connected > 0 ? static_cast<double>(delta) / r.connected : 0;
+    std::printf("%lld connections (%lld failed) in %.1f s, %.0f/s; server RSS %+ld KiB, "
+                "%.2f KiB per connection\n",
+                (long long)r.connected, (long long)r.failures, r.connect_seconds, per_s, delta,
+                per_conn);
+    add("connections", std::to_string(o.connections));
+    add("connect_per_s", std::to_string(static_cast<int64_t>(per_s)));
+    add("rss_delta_kib", std::to_string(delta));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", per_conn);
+    add("kib_per_connection", buf);
+  } else {
+    auto per_s = [&](int64_t n) { return static_cast<int64_t>(n / std::max(o.duration, 1e-9)); };
+    int64_t subs_per_room = o.scenario == "fanout" ? o.subscribers : 0;
+    int64_t lost = std::max<int64_t>(0, r.acked * subs_per_room - r.delivered);
+    std::printf("%d room(s), %lld sent, %lld acked, %lld delivered, lost %lld, "
+                "duplicated %lld, reordered %lld, errors %lld\n",
+                o.rooms, (long long)r.sent, (long long)r.acked, (long long)r.delivered,
+                (long long)lost, (long long)r.duplicated, (long long)r.reordered,
+                (long long)r.errors);
+    std::printf("%-9s %9s %9s %9s %9s %9s %10s\n", "latency", "p50 us", "p90 us", "p99 us",
+                "p99.9 us", "max us", "samples");
+    if (o.scenario == "fanout")
+      print_latency("delivery", r.delivery_us);
+    if (acks)
+      print_latency("ack", r.ack_us);
+    add("rooms", std::to_string(o.rooms));
+    add("subscribers", std::to_string(o.subscribers));
+    add("publishers", std::to_string(o.publishers));
+    add("rate", std::to_string(static_cast<int64_t>(o.rate)));
+    add("duration_s", std::to_string(o.duration));
+    add("sent", std::to_string(r.sent));
+    add("acked", std::to_string(r.acked));
+    add("delivered", std::to_string(r.delivered));
+    add("lost", std::to_string(lost));
+    add("duplicated", std::to_string(r.duplicated));
+    add("reordered", std::to_string(r.reordered));
+    add("deliveries_per_s", std::to_string(per_s(r.delivery_us.count())));
+    add("events_per_s", std::to_string(per_s(r.ack_us.count())));
+    add("delivery_us", latency_json(r.delivery_us));
+    add("ack_us", acks ? latency_json(r.ack_us) : "null");
   }
-  bench b{o};
-  if (int rc = b.run())
-    return rc;
-  auto& r = b.res();
-  auto d = r.delivery_us.summary();
-  auto a = r.ack_us.summary();
-  std::printf("scenario fanout: %d room(s) x %d subscribers x %d publisher(s), %.0f msg/s for "
-              "%.0f s (+%.0f s warm-up)\n",
-              o.rooms, o.subscribers, o.publishers, o.rate, o.duration, o.warmup);
-  std::printf("%-10s %10s %10s %10s %10s %10s %10s\n", "latency", "p50 us", "p90 us",
-              "p99 us", "p99.9 us", "max us", "samples");
-  for (auto& [name, s] : {std::pair{"delivery", d}, std::pair{"ack", a}})
-    std::printf("%-10s %10.0f %10.0f %10.0f %10.0f %10.0f %10zu\n", name, s.p50, s.p90, s.p99,
-                s.p999, s.max, s.count);
-  std::printf("sent %lld, acked %lld, delivered %lld (%.0f/s), lost %lld, duplicated %lld, "
-              "reordered %lld, errors %lld\n",
-              (long long)r.sent, (long long)r.acked, (long long)r.delivered,
-              d.count / std::max(o.duration, 1e-9), (long long)r.lost,
-              (long long)r.duplicated, (long long)r.reordered, (long long)r.errors);
-  std::printf("{\"scenario\":\"fanout\",\"rooms\":%d,\"subscribers\":%d,\"publishers\":%d,"
-              "\"rate\":%.0f,\"duration_s\":%.1f,\"deliveries_per_s\":%.0f,"
-              "\"delivery_us\":{\"p50\":%.0f,\"p90\":%.0f,\"p99\":%.0f,\"p999\":%.0f,"
-              "\"max\":%.0f},\"ack_us\":{\"p50\":%.0f,\"p90\":%.0f,\"p99\":%.0f,\"p999\":%.0f,"
-              "\"max\":%.0f},\"sent\":%lld,\"acked\":%lld,\"delivered\":%lld,\"lost\":%lld,"
-              "\"duplicated\":%lld,\"reordered\":%lld,\"errors\":%lld}\n",
-              o.rooms, o.subscribers, o.publishers, o.rate, o.duration,
-              d.count / std::max(o.duration, 1e-9), d.p50, d.p90, d.p99, d.p999, d.max, a.p50,
-              a.p90, a.p99, a.p999, a.max, (long long)r.sent, (long long)r.acked,
-              (long long)r.delivered, (long long)r.lost, (long long)r.duplicated,
-              (long long)r.reordered, (long long)r.errors);
-  return r.lost || r.duplicated || r.reordered || r.errors ? 1 : 0;
+  std::printf("%s}\n", json.c_str());
+  return r.failures || r.duplicated || r.reordered ? 1 : 0;
 }

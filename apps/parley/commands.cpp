@@ -3,6 +3,8 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sched.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +19,7 @@
 #include "net/server.hpp"
 #include "net/server_context.hpp"
 #include "secret_file.hpp"
+#include "web_site.hpp"
 #include "storage/store.hpp"
 
 namespace parley::app {
@@ -24,6 +27,16 @@ namespace {
 
 const char* lookup_env(const char* name) {
   return std::getenv(name);
+}
+
+/// The CPUs this process may run on (its affinity mask: taskset, a container's cpuset), which
+/// is what the thread counts should follow, not the machine's total.
+unsigned usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::thread::hardware_concurrency();
 }
 
 /// Settings for a sub-command; prints the problem and returns nullopt when they are bad.
@@ -34,7 +47,7 @@ std::optional<config::load_result> load(const std::vector<std::string>& args,
     std::fprintf(stderr, "parley: %s\n", r.error.c_str());
     return std::nullopt;
   }
-  config::resolve_defaults(r.values, std::thread::hardware_concurrency());
+  config::resolve_defaults(r.values, usable_cpus());
   return r;
 }
 
@@ -129,6 +142,10 @@ int serve(const std::vector<std::string>& args) {
 
   auto ctx = std::make_shared<net::server_context>(
     *broker.value(), s, jwt_settings(s, secret, public_key), dev.enabled);
+  if (auto site = load_web_site(s.web_dir, error); site)
+    ctx->set_site(std::move(site));
+  else if (!error.empty())
+    return fail(error);
   net::server srv{ctx, s.io_threads};
   if (auto err = srv.listen(host, port); !err.empty())
     return fail(err);

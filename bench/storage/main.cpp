@@ -21,7 +21,7 @@
 #include "actors/broker.hpp"
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
-#include "apps/parley-bench/bench_stats.hpp"
+#include "bench/storage/samples.hpp"
 #include "config/text.hpp"
 #include "storage/store.hpp"
 

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "protocols.hpp"
+
+namespace parley::bench {
+
+/// One load-generator connection: a WebSocket client (Beast) that speaks one system's
+/// protocol and reports what the server sends through callbacks. Single-threaded: all
+/// callbacks run on the io_context's one thread.
+class client : public std::enable_shared_from_this<client> {
+public:
+  struct callbacks {
+    std::function<void(client&)> ready;                         ///< session usable
+    std::function<void(client&, int64_t id)> ack;               ///< request answered
+    std::function<void(client&, std::string_view body)> delivery;
+    std::function<void(client&, std::string_view what)> error;  ///< failure or error reply
+  };
+
+  client(boost::asio::io_context& ioc, std::unique_ptr<protocol> proto, callbacks cb,
+         std::string user, std::string room);
+  ~client();
+
+  /// Connects from `source` (a local address, e.g. 127.0.0.3) to `server`.
+  void start(const boost::asio::ip::tcp::endpoint& server, const boost::asio::ip::address& source,
+             const std::string& token);
+
+  void join(int64_t id);
+  void publish(const std::string& cid, const std::string& body, int64_t id);
+  void close();
+
+  const std::string& user() const { return user_; }
+  const std::string& room() const { return room_; }
+  protocol& proto() { return *proto_; }
+  int index = 0;  ///< The caller's number for this client.
+
+private:
+  struct impl;
+  void send(std::string text);
+  void write_next();
+  void read();
+
+  std::unique_ptr<impl> impl_;
+  std::unique_ptr<protocol> proto_;
+  callbacks cb_;
+  std::string user_, room_;
+  std::deque<std::string> out_;
+  bool writing_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace parley::bench

@@ -1,0 +1,198 @@
+#include "protocols.hpp"
+
+#include <charconv>
+
+namespace parley::bench {
+namespace {
+
+int64_t int_after(std::string_view text, std::string_view key) {
+  auto p = text.find(key);
+  if (p == std::string_view::npos)
+    return -1;
+  p += key.size();
+  int64_t v = -1;
+  std::from_chars(text.data() + p, text.data() + text.size(), v);
+  return v;
+}
+
+/// The value of "body":"..." in a JSON text (bodies here never contain quotes).
+std::string_view body_of(std::string_view text) {
+  auto b = text.find("\"body\":\"");
+  if (b == std::string_view::npos)
+    return {};
+  b += 8;
+  auto e = text.find('"', b);
+  return e == std::string_view::npos ? std::string_view{} : text.substr(b, e - b);
+}
+
+/// Parley's JSON protocol; the `ws` peer speaks the same subset.
+class json_protocol : public protocol {
+public:
+  explicit json_protocol(bool parley) : parley_(parley) {}
+
+  std::string name() const override { return parley_ ? "parley" : "wspeer"; }
+  std::string target(const std::string& user, const std::string& token) const override {
+    return parley_ ? "/ws?token=" + token : "/ws?user=" + user;
+  }
+  std::string subprotocol() const override { return parley_ ? "parley.v1.json" : ""; }
+  bool needs_token() const override { return parley_; }
+
+  std::string join(const std::string& room, int64_t id) const override {
+    return R"({"t":"join","room":")" + room + R"(","id":)" + std::to_string(id) + "}";
+  }
+  std::string publish(const std::string& room, const std::string& cid, const std::string& body,
+                      int64_t id) const override {
+    return R"({"t":"send","room":")" + room + R"(","cid":")" + cid + R"(","body":")" + body +
+           R"(","id":)" + std::to_string(id) + "}";
+  }
+
+  void parse(std::string_view f, std::vector<server_event>& ev,
+             std::vector<std::string>&) override {
+    if (f.starts_with(R"({"t":"msg")"))
+      ev.push_back({server_event::kind::delivery, -1, body_of(f)});
+    else if (f.starts_with(R"({"t":"ok")"))
+      ev.push_back({server_event::kind::ack, int_after(f, "\"id\":"), {}});
+    else if (f.starts_with(R"({"t":"hello")"))
+      ev.push_back({server_event::kind::ready, -1, {}});
+    else if (f.starts_with(R"({"t":"error")"))
+      ev.push_back({server_event::kind::error, int_after(f, "\"id\":"), f});
+  }
+
+  std::unique_ptr<protocol> clone() const override {
+    return std::make_unique<json_protocol>(parley_);
+  }
+
+private:
+  bool parley_;
+};
+
+/// Socket.IO 4 over its websocket transport: engine.io packets ("0" open, "2" ping, "3"
+/// pong, "4" message) carrying socket.io packets ("0" connect, "2" event, "3" ack).
+class socketio_protocol : public protocol {
+public:
+  std::string name() const override { return "socketio"; }
+  std::string target(const std::string& user, const std::string&) const override {
+    return "/socket.io/?EIO=4&transport=websocket&user=" + user;
+  }
+  std::string join(const std::string& room, int64_t id) const override {
+    return "42" + std::to_string(id) + R"(["join",")" + room + R"("])";
+  }
+  std::string publish(const std::string& room, const std::string& cid, const std::string& body,
+                      int64_t id) const override {
+    return "42" + std::to_string(id) + R"(["send",{"room":")" + room + R"(","cid":")" + cid +
+           R"(","body":")" + body + R"("}])";
+  }
+
+  void parse(std::string_view f, std::vector<server_event>& ev,
+             std::vector<std::string>& out) override {
+    if (f.empty())
+      return;
+    if (f == "2") {
+      out.emplace_back("3");  // engine.io ping -> pong
+    } else if (f[0] == '0') {
+      out.emplace_back("40");  // engine.io open -> connect to the default namespace
+    } else if (f.starts_with("40")) {
+      ev.push_back({server_event::kind::ready, -1, {}});
+    } else if (f.starts_with("43")) {
+      int64_t id = -1;
+      std::from_chars(f.data() + 2, f.data() + f.size(), id);
+      ev.push_back({server_event::kind::ack, id, {}});
+    } else if (f.starts_with(R"(42["msg")")) {
+      ev.push_back({server_event::kind::delivery, -1, body_of(f)});
+    } else if (f.starts_with("44")) {
+      ev.push_back({server_event::kind::error, -1, f});
+    }
+  }
+
+  std::unique_ptr<protocol> clone() const override {
+    return std::make_unique<socketio_protocol>();
+  }
+};
+
+/// NATS's text protocol over WebSocket frames: a frame may hold several protocol lines, and
+/// a message may span frames, so each connection keeps a byte buffer.
+class nats_protocol : public protocol {
+public:
+  std::string name() const override { return "nats"; }
+  std::string target(const std::string&, const std::string&) const override { return "/"; }
+  std::string join(const std::string& room, int64_t id) const override {
+    // SUB, then PING: its PONG says the subscription is in place.
+    return "SUB room." + room + " " + std::to_string(id) + "\r\nPING\r\n";
+  }
+  std::string publish(const std::string& room, const std::string&, const std::string& body,
+                      int64_t) const override {
+    // PING after every PUB: its PONG is the publish's acknowledgement (what a NATS client's
+    // flush waits for: the server has routed the message to the subscribers' buffers).
+    return "PUB room." + room + " " + std::to_string(body.size()) + "\r\n" + body +
+           "\r\nPING\r\n";
+  }
+
+  void parse(std::string_view f, std::vector<server_event>& ev,
+             std::vector<std::string>& out) override {
+    bodies_.clear();  // the views of the previous call's events are no longer used
+    buf_.append(f);
+    size_t pos = 0;
+    for (;;) {
+      auto eol = buf_.find("\r\n", pos);
+      if (eol == std::string::npos)
+        break;
+      std::string_view line{buf_.data() + pos, eol - pos};
+      if (line.starts_with("MSG ")) {
+        // MSG <subject> <sid> [reply] <bytes>
+        auto last = line.rfind(' ');
+        size_t n = 0;
+        std::from_chars(line.data() + last + 1, line.data() + line.size(), n);
+        if (buf_.size() < eol + 2 + n + 2)
+          break;  // the payload is still on its way
+        bodies_.emplace_back(buf_.substr(eol + 2, n));
+        pos = eol + 2 + n + 2;
+        continue;
+      }
+      if (line == "PING") {
+        out.emplace_back("PONG\r\n");
+      } else if (line == "PONG") {
+        if (!connected_) {
+          connected_ = true;
+          ev.push_back({server_event::kind::ready, -1, {}});
+        } else {
+          ev.push_back({server_event::kind::ack, next_sub_ack_++, {}});
+        }
+      } else if (line.starts_with("INFO ")) {
+        out.emplace_back(
+          "CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false}\r\nPING\r\n");
+      } else if (line.starts_with("-ERR")) {
+        ev.push_back({server_event::kind::error, -1, line});
+      }
+      pos = eol + 2;
+    }
+    buf_.erase(0, pos);
+    // Views into bodies_ only now that it no longer grows (a reallocation would move short
+    // strings).
+    for (auto& b : bodies_)
+      ev.push_back({server_event::kind::delivery, -1, b});
+  }
+
+  std::unique_ptr<protocol> clone() const override { return std::make_unique<nats_protocol>(); }
+
+private:
+  std::string buf_;
+  std::vector<std::string> bodies_;
+  bool connected_ = false;
+  int64_t next_sub_ack_ = 1;  ///< Joins are numbered from 1 per connection (see client).
+};
+
+}  // namespace
+
+std::unique_ptr<protocol> make_protocol(std::string_view system) {
+  if (system == "parley")
+    return std::make_unique<json_protocol>(true);
+  if (system == "wspeer")
+    return std::make_unique<json_protocol>(false);
+  if (system == "socketio")
+    return std::make_unique<socketio_protocol>();
+  if (system == "nats")
+    return std::make_unique<nats_protocol>();
+  return nullptr;
+}
+
+}  // namespace parley::bench

@@ -1,0 +1,339 @@
+#include "runner.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <unordered_map>
+#include <vector>
+
+#include "client.hpp"
+#include "net/jwt.hpp"
+#include "net/unix_time.hpp"
+
+namespace parley::bench {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+int64_t mono_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           steady::now().time_since_epoch())
+    .count();
+}
+
+/// Somebody who connects, and what they do once ready.
+struct role {
+  enum class kind { subscriber, publisher, idle, durable } k;
+  std::string user;
+  std::string room;
+  int publisher = -1;  ///< Global publisher number (in the body), for publishers.
+};
+
+/// The roles of this shard: subscribers (and idle connections) are dealt round robin over
+/// the shards; publishers and durable senders all live in shard 0.
+std::vector<role> roles_of(const options& o, int shard, int shards) {
+  std::vector<role> out;
+  int64_t n = 0;
+  auto mine = [&] { return n++ % shards == shard; };
+  if (o.scenario == "fanout") {
+    for (int r = 0; r < o.rooms; ++r) {
+      for (int j = 0; j < o.subscribers; ++j)
+        if (mine())
+          out.push_back({role::kind::subscriber,
+                         "s" + std::to_string(r) + "-" + std::to_string(j), room_name(o, r)});
+      if (shard == 0)
+        for (int p = 0; p < o.publishers; ++p)
+          out.push_back({role::kind::publisher,
+                         "p" + std::to_string(r) + "-" + std::to_string(p), room_name(o, r),
+                         r * o.publishers + p});
+    }
+  } else if (o.scenario == "connect") {
+    for (int i = 0; i < o.connections; ++i)
+      if (mine())
+        out.push_back({role::kind::idle, "c" + std::to_string(i), room_name(o, i % o.rooms)});
+  } else if (o.scenario == "durable" && shard == 0) {
+    for (int r = 0; r < o.rooms; ++r)
+      out.push_back({role::kind::durable, "d" + std::to_string(r), room_name(o, r), r});
+  }
+  return out;
+}
+
+/// Per subscriber: the last counter seen of each publisher (order and duplicates).
+struct subscriber_state {
+  std::unordered_map<int, int64_t> last;
+};
+
+class shard_run {
+public:
+  shard_run(const options& o, int shard, int shards)
+    : o_(o), shard_(shard), shards_(shards), roles_(roles_of(o, shard, shards)),
+      joined_(roles_.size(), false) {}
+
+  shard_result run(const coordination& co) {
+    connect_all();
+    co.ready(result_);
+    switch (scenario_kind()) {
+      case 'f': fanout(); break;
+      case 'd': durable(); break;
+      default: co.hold(); break;
+    }
+    for (auto& c : clients_)
+      c->close();
+    ioc_.restart();
+    ioc_.run_for(std::chrono::milliseconds{200});
+    return std::move(result_);
+  }
+
+private:
+  char scenario_kind() const { return o_.scenario.empty() ? 'c' : o_.scenario[0]; }
+
+  void connect_all() {
+    auto proto = make_protocol(o_.system);
+    tcp::endpoint server{asio::ip::make_address(o_.host), o_.port};
+    net::jwt_config jwt;
+    jwt.secret = o_.secret;
+    auto now_s = net::unix_seconds();
+    subs_.resize(roles_.size());
+    auto start = steady::now();
+    for (size_t i = 0; i < roles_.size(); ++i) {
+      auto& r = roles_[i];
+      client::callbacks cb;
+      cb.ready = [this](client& c) { on_ready(c); };
+      cb.ack = [this](client& c, int64_t id) { on_ack(c, id); };
+      cb.delivery = [this](client& c, std::string_view body) { on_delivery(c, body); };
+      cb.error = [this](client& c, std::string_view what) { on_error(c, what); };
+      auto c = std::make_shared<client>(ioc_, proto->clone(), std::move(cb), r.user, r.room);
+      c->index = static_cast<int>(i);
+      auto source = asio::ip::make_address_v4(
+        0x7F000001u + static_cast<uint32_t>((i * shards_ + shard_) % o_.source_ips));
+      auto token = proto->needs_token() ? net::mint_token(jwt, r.user, "", now_s, 24 * 3600)
+                                        : std::string{};
+      c->start(server, source, token);
+      clients_.push_back(std::move(c));
+      // Keep the connect rate bounded: let the event loop work between batches.
+      if (i % 256 == 255) {
+        ioc_.restart();
+        ioc_.poll();
+      }
+    }
+    auto deadline = steady::now() + std::chrono::seconds{180};
+    while (ready_ + static_cast<size_t>(result_.failures) < roles_.size() &&
+           steady::now() < deadline) {
+      ioc_.restart();
+      ioc_.run_for(std::chrono::milliseconds{20});
+    }
+    result_.connected = static_cast<int64_t>(ready_);
+    result_.connect_seconds = std::chrono::duration<double>(steady::now() - start).count();
+  }
+
+  void on_ready(client& c) {
+    auto& r = roles_[c.index];
+    if (r.k == role::kind::subscriber || r.k == role::kind::idle)
+      c.join(1);  // ready once joined
+    else
+      ++ready_;
+  }
+
+  void on_ack(client& c, int64_t id) {
+    auto& r = roles_[c.index];
+    if (id == 1 && !joined(c.index) &&
+        (r.k == role::kind::subscriber || r.k == role::kind::idle)) {
+      mark_joined(c.index);
+      ++ready_;
+      return;
+    }
+    if (r.k != role::kind::publisher && r.k != role::kind::durable)
+      return;
+    auto key = (static_cast<int64_t>(c.index) << 32) | id;
+    auto it = sent_at_.find(key);
+    if (it == sent_at_.end())
+      return;
+    ++result_.acked;
+    if (measuring(it->second))
+      result_.ack_us.record(static_cast<uint64_t>((mono_ns() - it->second) / 1000));
+    sent_at_.erase(it);
+    if ((r.k == role::kind::durable || (r.k == role::kind::publisher && closed_loop())) &&
+        steady::now() < end_)
+      publish(c);
+  }
+
+  void on_delivery(client& c, std::string_view body) {
+    // body: "publisher,counter,sent_ns"
+    auto end = body.data() + body.size();
+    int pub = 0;
+    int64_t counter = 0, sent = 0;
+    auto p1 = std::from_chars(body.data(), end, pub).ptr;
+    if (p1 >= end)
+      return;
+    auto p2 = std::from_chars(p1 + 1, end, counter).ptr;
+    if (p2 >= end)
+      return;
+    std::from_chars(p2 + 1, end, sent);
+    auto& last = subs_[c.index].last[pub];
+    if (counter <= last) {
+      ++(counter == last ? result_.duplicated : result_.reordered);
+      return;
+    }
+    last = counter;  // a skipped counter is a send the server refused: counted via acks
+    ++result_.delivered;
+    if (measuring(sent))
+      result_.delivery_us.record(static_cast<uint64_t>((mono_ns() - sent) / 1000));
+  }
+
+  void on_error(client& c, std::string_view what) {
+    auto& r = roles_[c.index];
+    if (!joined(c.index) && r.k != role::kind::publisher && r.k != role::kind::durable)
+      ++result_.failures;  // never got ready
+    if (++result_.errors <= 5)
+      std::fprintf(stderr, "parley-bench[%d]: %s: %.*s\n", shard_, c.user().c_str(),
+                   static_cast<int>(std::min<size_t>(what.size(), 300)), what.data());
+  }
+
+  /// Fan-out with --rate 0: publishers send as fast as acks come back (saturation).
+  bool closed_loop() const { return o_.rate <= 0; }
+
+  bool joined(int i) const { return i < static_cast<int>(joined_.size()) && joined_[i]; }
+  void mark_joined(int i) { joined_[i] = true; }
+
+  bool measuring(int64_t sent_ns) const { return measure_from_ns_ > 0 && sent_ns >= measure_from_ns_; }
+
+  void publish(client& c) {
+    auto& r = roles_[c.index];
+    auto n = ++counters_[c.index];
+    auto id = n + 1;  // request id 1 is the join
+    auto now = mono_ns();
+    auto body = std::to_string(r.publisher) + "," + std::to_string(n) + "," +
+                std::to_string(now);
+    if (c.proto().acks_publish())
+      sent_at_[(static_cast<int64_t>(c.index) << 32) | id] = now;
+    else
+      ++result_.acked;  // NATS does not acknowledge: counted as sent
+    ++result_.sent;
+    c.publish(r.user + "-" + std::to_string(n), body, id);
+  }
+
+  void start_clock() {
+    auto now = steady::now();
+    measure_from_ns_ = mono_ns() + static_cast<int64_t>(o_.warmup * 1e9);
+    end_ = now + std::chrono::duration_cast<steady::duration>(
+                   std::chrono::duration<double>(o_.warmup + o_.duration));
+  }
+
+  void fanout() {
+    start_clock();
+    std::vector<client*> pubs;
+    for (auto& c : clients_)
+      if (roles_[c->index].k == role::kind::publisher)
+        pubs.push_back(c.get());
+    if (closed_loop()) {
+      // As fast as the server takes them: each publisher keeps `in_flight` sends unacked.
+      for (auto* p : pubs)
+        for (int i = 0; i < o_.in_flight; ++i)
+          publish(*p);
+      ioc_.restart();
+      ioc_.run_until(end_ + std::chrono::seconds{2});
+      return;
+    }
+    // Every publisher sends on its own schedule; together they offer `rate`.
+    auto interval = std::chrono::duration_cast<steady::duration>(
+      std::chrono::duration<double>(pubs.empty() ? 1.0 : pubs.size() / o_.rate));
+    std::vector<std::unique_ptr<asio::steady_timer>> timers;
+    for (auto* p : pubs) {
+      timers.push_back(std::make_unique<asio::steady_timer>(ioc_));
+      tick(*timers.back(), *p, steady::now(), interval);
+    }
+    ioc_.restart();
+    ioc_.run_until(end_ + std::chrono::seconds{2});  // the last deliveries arrive
+  }
+
+  void tick(asio::steady_timer& t, client& c, steady::time_point next, steady::duration step) {
+    if (steady::now() >= end_)
+      return;
+    publish(c);
+    next += step;
+    t.expires_at(next);
+    t.async_wait([this, &t, &c, next, step](boost::system::error_code ec) {
+      if (!ec)
+        tick(t, c, next, step);
+    });
+  }
+
+  void durable() {
+    start_clock();
+    for (auto& c : clients_)
+      if (roles_[c->index].k == role::kind::durable)
+        for (int i = 0; i < o_.in_flight; ++i)
+          publish(*c);
+    ioc_.restart();
+    ioc_.run_until(end_ + std::chrono::seconds{2});
+  }
+
+  const options& o_;
+  int shard_, shards_;
+  std::vector<role> roles_;
+  asio::io_context ioc_{1};
+  std::vector<std::shared_ptr<client>> clients_;
+  std::vector<subscriber_state> subs_;
+  std::vector<bool> joined_;
+  std::unordered_map<int, int64_t> counters_;
+  std::unordered_map<int64_t, int64_t> sent_at_;  ///< (client, id) -> send time
+  size_t ready_ = 0;
+  int64_t measure_from_ns_ = 0;
+  steady::time_point end_;
+  shard_result result_;
+};
+
+}  // namespace
+
+std::string room_name(const options& o, int r) {
+  return "bench-" + o.scenario + "-" + std::to_string(r);
+}
+
+shard_result run_shard(const options& o, int shard, int shards, const coordination& co) {
+  shard_run run{o, shard, shards};
+  return run.run(co);
+}
+
+void shard_result::merge(const shard_result& o) {
+  delivery_us.merge(o.delivery_us);
+  ack_us.merge(o.ack_us);
+  sent += o.sent;
+  acked += o.acked;
+  delivered += o.delivered;
+  duplicated += o.duplicated;
+  reordered += o.reordered;
+  errors += o.errors;
+  connected += o.connected;
+  failures += o.failures;
+  connect_seconds = std::max(connect_seconds, o.connect_seconds);
+}
+
+std::string shard_result::serialize() const {
+  std::ostringstream out;
+  out << sent << ' ' << acked << ' ' << delivered << ' ' << duplicated << ' ' << reordered << ' '
+      << errors << ' ' << connected << ' ' << failures << ' ' << connect_seconds << '|'
+      << delivery_us.serialize() << '|' << ack_us.serialize();
+  return out.str();
+}
+
+shard_result shard_result::parse(const std::string& line) {
+  shard_result r;
+  auto a = line.find('|');
+  auto b = line.find('|', a + 1);
+  std::istringstream head{line.substr(0, a)};
+  head >> r.sent >> r.acked >> r.delivered >> r.duplicated >> r.reordered >> r.errors >>
+    r.connected >> r.failures >> r.connect_seconds;
+  r.delivery_us = hdr_histogram::parse(line.substr(a + 1, b - a - 1));
+  r.ack_us = hdr_histogram::parse(line.substr(b + 1));
+  return r;
+}
+
+}  // namespace parley::bench
