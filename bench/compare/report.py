@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Turns bench/compare.sh's raw results into the comparison: medians per scenario and system,
+ratios against Parley from the same run, a Markdown table, a JSON file and a PNG chart.
+
+  report.py --results results.jsonl --meta meta.json --out DIR
+
+Every figure is a median over the runs; a ratio compares medians of the same run set. Runs
+that failed (the server died, the load generator reported failures, lost or reordered
+messages) are kept in compare.json and marked in the table, never silently averaged in.
+"""
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+PARLEY = ("parley-sqlite", "parley-pg")
+SCENARIO_TITLES = {
+    "fanout-1": "Fan-out, one big room",
+    "fanout-many": "Fan-out, many small rooms",
+    "connect": "Idle connections: memory",
+    "durable": "Durable events (closed loop)",
+}
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def load(path):
+    rows = []
+    for line in Path(path).read_text().splitlines():
+        line = line.strip()
+        if line:
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                print(f"report: skipping an unparsable line: {e}", file=sys.stderr)
+    return rows
+
+
+def problems(row):
+    """Why a run does not count, or '' when it does."""
+    if "error" in row:
+        return row["error"]
+    b = row.get("bench") or {}
+    if "error" in b:
+        return b["error"]
+    why = []
+    if not row.get("server_alive", 1):
+        why.append("server died")
+    for k in ("failures", "lost", "duplicated", "reordered"):
+        if b.get(k):
+            why.append(f"{k} {b[k]}")
+    return ", ".join(why)
+
+
+def figures(row):
+    """The figures of one run that the tables use."""
+    b = row.get("bench") or {}
+    cpu = (row.get("server_cpu_s") or 0) + (row.get("pg_cpu_s") or 0)
+    f = {"server_cpu_s": cpu}
+    if b.get("scenario") == "connect":
+        f["kib_per_connection"] = b.get("kib_per_connection")
+        f["connect_per_s"] = b.get("connect_per_s")
+        f["connected"] = b.get("connected")
+    else:
+        f["deliveries_per_s"] = b.get("deliveries_per_s")
+        f["events_per_s"] = b.get("events_per_s")
+        f["delivered"] = b.get("delivered")
+        for k in ("delivery_us", "ack_us"):
+            h = b.get(k)
+            if isinstance(h, dict) and h.get("count"):
+                f[k + "_p50"] = h.get("p50")
+                f[k + "_p99"] = h.get("p99")
+        delivered = b.get("delivered") or 0
+        if b.get("scenario") == "durable":
+            delivered = b.get("acked") or 0
+        f["cpu_us_per_event"] = cpu * 1e6 / delivered if delivered else None
+    return f
+
+
+def summarise(rows):
+    out = {}
+    for r in rows:
+        key = (r["scenario"], r["system"])
+        e = out.setdefault(key, {"runs": [], "bad": []})
+        why = problems(r)
+        (e["bad"] if why else e["runs"]).append({"run": r.get("run"), "why": why, **figures(r)})
+    for e in out.values():
+        keys = {k for run in e["runs"] for k in run if k not in ("run", "why")}
+        e["median"] = {k: median([run.get(k) for run in e["runs"]]) for k in sorted(keys)}
+    return out
+
+
+def fmt(x, unit=""):
+    if x is None:
+        return "–"
+    if isinstance(x, float) and x < 100:
+        return f"{x:.2f}{unit}"
+    return f"{int(round(x)):,}{unit}"
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def table(scenario, summary, systems):
+    """One Markdown table for a scenario; ratios are 'how many times better Parley is'."""
+    rows = []
+    base = summary.get((scenario, "parley-sqlite"), {}).get("median", {})
+    if scenario == "connect":
+        head = ["system", "KiB per connection", "connects/s", "Parley (SQLite) uses x less", "runs ok/bad"]
+        for s in systems:
+            e = summary.get((scenario, s))
+            if not e:
+                continue
+            m = e["median"]
+            r = ratio(m.get("kib_per_connection"), base.get("kib_per_connection"))
+            rows.append([s, fmt(m.get("kib_per_connection")), fmt(m.get("connect_per_s")),
+                         "—" if s == "parley-sqlite" else fmt(r, "×"), f"{len(e['runs'])}/{len(e['bad'])}"])
+    elif scenario == "durable":
+        head = ["system", "durable events/s", "ack p50 µs", "ack p99 µs", "CPU µs/event",
+                "Parley (SQLite) ×", "Parley (PG) ×", "runs ok/bad"]
+        pg = summary.get((scenario, "parley-pg"), {}).get("median", {})
+        for s in systems:
+            e = summary.get((scenario, s))
+            if not e:
+                continue
+            m = e["median"]
+            rows.append([s, fmt(m.get("events_per_s")), fmt(m.get("ack_us_p50")), fmt(m.get("ack_us_p99")),
+                         fmt(m.get("cpu_us_per_event")),
+                         fmt(ratio(base.get("events_per_s"), m.get("events_per_s")), "×"),
+                         fmt(ratio(pg.get("events_per_s"), m.get("events_per_s")), "×"),
+                         f"{len(e['runs'])}/{len(e['bad'])}"])
+    else:
+        head = ["system", "deliveries/s", "delivery p50 µs", "delivery p99 µs", "server CPU µs/delivery",
+                "Parley (SQLite) deliveries ×", "Parley (SQLite) CPU efficiency ×", "runs ok/bad"]
+        for s in systems:
+            e = summary.get((scenario, s))
+            if not e:
+                continue
+            m = e["median"]
+            rows.append([s, fmt(m.get("deliveries_per_s")), fmt(m.get("delivery_us_p50")),
+                         fmt(m.get("delivery_us_p99")), fmt(m.get("cpu_us_per_event")),
+                         fmt(ratio(base.get("deliveries_per_s"), m.get("deliveries_per_s")), "×"),
+                         fmt(ratio(m.get("cpu_us_per_event"), base.get("cpu_us_per_event")), "×"),
+                         f"{len(e['runs'])}/{len(e['bad'])}"])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    bad = [(s, b) for s in systems for b in summary.get((scenario, s), {}).get("bad", [])]
+    for s, b in bad:
+        lines.append(f"\n- run {b['run']} of {s} not counted: {b['why']}")
+    return "\n".join(lines)
+
+
+def chart(summary, scenarios, systems, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report: no matplotlib, no chart", file=sys.stderr)
+        return False
+    metric = {"fanout-1": ("deliveries_per_s", "deliveries/s"),
+              "fanout-many": ("deliveries_per_s", "deliveries/s"),
+              "connect": ("kib_per_connection", "KiB per idle connection (lower is better)"),
+              "durable": ("events_per_s", "durable events/s")}
+    shown = [s for s in scenarios if any((s, x) in summary for x in systems)]
+    if not shown:
+        return False
+    fig, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4.2), squeeze=False)
+    colors = {"parley-sqlite": "#2b6cb0", "parley-pg": "#2c7a7b", "wspeer-pg": "#c05621",
+              "wspeer": "#dd6b20", "socketio": "#805ad5", "nats": "#718096"}
+    for ax, scn in zip(axes[0], shown):
+        key, label = metric[scn]
+        names, values = [], []
+        for s in systems:
+            v = summary.get((scn, s), {}).get("median", {}).get(key)
+            if v is not None:
+                names.append(s)
+                values.append(v)
+        bars = ax.bar(names, values, color=[colors.get(n, "#999") for n in names])
+        for b, v in zip(bars, values):
+            ax.annotate(fmt(v), (b.get_x() + b.get_width() / 2, b.get_height()),
+                        ha="center", va="bottom", fontsize=7)
+        ax.set_title(SCENARIO_TITLES.get(scn, scn), fontsize=10)
+        ax.set_ylabel(label, fontsize=8)
+        ax.tick_params(axis="x", labelrotation=35, labelsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+    fig.suptitle("Parley vs peers (medians; server on one CPU, load generator on the other)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--meta", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    rows = load(a.results)
+    meta = json.loads(Path(a.meta).read_text())
+    summary = summarise(rows)
+    order = ["parley-sqlite", "parley-pg", "nats", "wspeer", "wspeer-pg", "socketio"]
+    systems = [s for s in order if any(k[1] == s for k in summary)]
+    systems += sorted({k[1] for k in summary} - set(systems))
+    scenarios = [s for s in ["fanout-1", "fanout-many", "connect", "durable"] if any(k[0] == s for k in summary)]
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    md = [f"# Parley vs peers — {meta.get('date')} (commit {meta.get('commit')})", "",
+          f"Machine: {meta['machine']['cpus']}, {meta['machine']['memory']}, {meta['machine']['os']}, "
+          f"kernel {meta['machine']['kernel']}. Server pinned to CPU {meta['pinning']['server_cpus']}, "
+          f"load generator to CPU {meta['pinning']['bench_cpus']}. Medians of {meta.get('runs')} run(s).", "",
+          f"Versions: {json.dumps(meta.get('versions'))}", "",
+          f"Parameters: `{json.dumps(meta.get('params'))}`", ""]
+    for scn in scenarios:
+        md += [f"## {SCENARIO_TITLES.get(scn, scn)} (`{scn}`)", "", table(scn, summary, systems), ""]
+    if chart(summary, scenarios, systems, out / "compare.png"):
+        md += ["![chart](compare.png)", ""]
+    text = "\n".join(md)
+    (out / "compare.md").write_text(text)
+    (out / "compare.json").write_text(json.dumps({
+        "meta": meta,
+        "results": rows,
+        "summary": [{"scenario": k[0], "system": k[1], **v} for k, v in sorted(summary.items())],
+    }, indent=1))
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
