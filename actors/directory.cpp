@@ -119,10 +119,18 @@ caf::behavior directory_actor(directory_actor_ptr self, room_config cfg,
         return make_error(error_code::conflict, "room " + id + " is being created");
       st.creating[id];
       auto rp = self->make_response_promise();
+      auto rec = make_record(id, user, req, st.cfg.now_ms());
+      std::vector<std::string> members;
+      for (auto& m : rec.members)
+        members.push_back(m.user);
       self->request(writer_for(st, id), st.cfg.storage_timeout, create_atom::value,
-                    make_record(id, user, req, st.cfg.now_ms()))
+                    std::move(rec))
         .then(
           [=]() mutable {
+            // The new room shows in its members' live conversation lists at once (a `room`
+            // event), not only after its first message.
+            if (auto& presence = self->state.cfg.presence)
+              self->send(presence, room_atom::value, id, members);
             // An actor that answered "no such room" for this id must not linger.
             auto& rooms = self->state.rooms;
             if (auto i = rooms.find(id); i != rooms.end()) {

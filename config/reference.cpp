@@ -17,4 +17,16 @@ std::string settings_reference_markdown() {
   return out;
 }
 
+std::string settings_reference_text() {
+  settings defaults;
+  std::string out;
+  for (auto& s : setting_table()) {
+    auto def = s.show(defaults);
+    out += "  " + std::string{s.flag} + (def.empty() ? "" : " (default " + def + ")") + "  [" +
+           std::string{s.env} + ", TOML " + std::string{s.key} + "]\n      " +
+           std::string{s.help} + "\n";
+  }
+  return out;
+}
+
 }  // namespace parley::config

@@ -9,4 +9,8 @@ namespace parley::config {
 /// checks that the copy there is current.
 std::string settings_reference_markdown();
 
+/// The same settings as plain text for `parley serve --help`: flag, default, environment
+/// variable and meaning, one block per setting.
+std::string settings_reference_text();
+
 }  // namespace parley::config

@@ -21,6 +21,7 @@
 #include "storage/detail/pg_queries.hpp"
 #include "storage/detail/pg_text.hpp"
 #include "storage/detail/room_summaries.hpp"
+#include "storage/detail/unread_counts.hpp"
 #include "storage/detail/store_limits.hpp"
 
 namespace parley::storage {
@@ -401,10 +402,11 @@ result<std::vector<room_summary>> pg_store::room_summaries(std::string_view room
   auto members_array = detail::text_array(asked);
   std::string room_id{room};
   return conn_->run("pg: room_summaries", [&](pqxx::connection_base& c) -> out_t {
-    // Three statements at most whatever the number of users, in one snapshot: the members'
-    // lines with their unread counts (one statement for them all), then the room's latest
-    // message and its changes, read once for the room (skipped when nobody asked is a
-    // member; the changes when the room has no message).
+    // Four statements at most whatever the number of users, in one snapshot: the members'
+    // lines (one statement for them all), the messages after their oldest read marker (for
+    // all their unread counts), then the room's latest message and its changes, read once
+    // for the room (skipped when nobody asked is a member; the changes when the room has no
+    // message).
     snapshot tx{c};
     auto rows = tx.exec_prepared(pg::name(pg::room_members), room_id, members_array);
     std::unordered_map<std::string, room_summary> members;
@@ -412,6 +414,13 @@ result<std::vector<room_summary>> pg_store::room_summaries(std::string_view room
       room_summary r;
       pg::read_summary(row, r);
       members.emplace(row[6].c_str(), std::move(r));
+    }
+    if (!members.empty()) {  // their unread counts, from one read of the later messages
+      std::vector<detail::msg_sender> msgs;
+      for (const auto& row :
+           tx.exec_prepared(pg::name(pg::msg_senders_after), room_id, detail::min_read(members)))
+        msgs.push_back({row[0].as<int64_t>(), row[1].c_str()});
+      detail::count_unread_all(members, msgs);
     }
     std::optional<message_state> last;
     if (!members.empty()) {

@@ -14,6 +14,7 @@
 #include "storage/detail/migration_runner.hpp"
 #include "storage/detail/room_summaries.hpp"
 #include "storage/detail/sqlite_batch_writer.hpp"
+#include "storage/detail/unread_counts.hpp"
 #include "storage/detail/store_limits.hpp"
 #include "storage/migrations.hpp"
 
@@ -401,28 +402,38 @@ sqlite_store::room_summaries_impl(std::string_view room, std::span<const std::st
     return err;
   rollback_guard guard{conn_};
   // Per distinct user, in-process and through indexes: the member's line by the members'
-  // primary key, then its unread count as rooms_of counts it.
+  // primary key.
   std::unordered_map<std::string, room_summary> members;
   std::unordered_set<std::string_view> asked;
   for (const auto& user : users) {
     if (!asked.insert(user).second)
       continue;
     room_summary r;
-    {
-      auto st = sql::prepare(conn_, sql::room_member);
-      if (!st)
-        return st.err();
-      st->bind(1, room).bind(2, user);
-      auto rc = st->step();
-      if (rc == SQLITE_DONE)
-        continue;  // not a member, or no such room
-      if (rc != SQLITE_ROW)
-        return conn_.fail(rc, "sqlite: room_summaries of " + std::string{room});
-      sql::read_summary(*st, r);
-    }
-    if (auto err = count_unread(r, user))
-      return err;
+    auto st = sql::prepare(conn_, sql::room_member);
+    if (!st)
+      return st.err();
+    st->bind(1, room).bind(2, user);
+    auto rc = st->step();
+    if (rc == SQLITE_DONE)
+      continue;  // not a member, or no such room
+    if (rc != SQLITE_ROW)
+      return conn_.fail(rc, "sqlite: room_summaries of " + std::string{room});
+    sql::read_summary(*st, r);
     members.emplace(user, std::move(r));
+  }
+  // Their unread counts from one read of the messages after the oldest marker.
+  if (!members.empty()) {
+    std::vector<detail::msg_sender> msgs;
+    auto st = sql::prepare(conn_, sql::msg_senders_after);
+    if (!st)
+      return st.err();
+    st->bind(1, room).bind(2, detail::min_read(members));
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW)
+      msgs.push_back({st->int64(0), st->text(1)});
+    if (rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: unread counts in " + std::string{room});
+    detail::count_unread_all(members, msgs);
   }
   // The latest message once for the room, and only if someone will see it.
   std::optional<message_state> last;

@@ -30,6 +30,14 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
+  for (auto& a : args)
+    if (a == "--help" || a == "-h") {  // `parley serve --help`: usage and every setting
+      usage(stdout);
+      if (cmd == "serve" || cmd == "migrate")
+        std::printf("\nsettings (flag, environment variable, TOML key):\n%s",
+                    parley::config::settings_reference_text().c_str());
+      return 0;
+    }
   if (cmd == "serve")
     return parley::app::serve(args);
   if (cmd == "migrate")

@@ -41,6 +41,7 @@ enum id : size_t {
   msg_changes,
   rooms_of,
   room_members,
+  msg_senders_after,
   count,
 };
 
@@ -131,15 +132,19 @@ inline constexpr statement statements[count] = {
    " WHERE room_id = mine.id AND kind = 'msg' ORDER BY seq DESC LIMIT 1) l ON true"
    " ORDER BY mine.t DESC, mine.id COLLATE \"C\""},
   // The lines of room $1 of those among the users $2 (a text[]) who are its members, in one
-  // round trip whatever their number: the members by their primary key (room_id, user_id),
-  // each with its unread count as rooms_of counts it. No rows for a room that does not
-  // exist; a user named twice in $2 still gives one row. Columns: read_summary's, then the
-  // user id; in no particular order.
+  // round trip whatever their number: the members by their primary key (room_id, user_id).
+  // The unread column is 0: room_summaries counts them all from msg_senders_after in one
+  // pass (a count per member made a big room's notice cost members x backlog). No rows for
+  // a room that does not exist; a user named twice in $2 still gives one row. Columns:
+  // read_summary's, then the user id; in no particular order.
   {"parley_room_members",
-   "SELECT r.id, r.title, r.head_seq, m.read_seq, " PARLEY_PG_ROOM_TS("r") ", "
-   PARLEY_PG_UNREAD("m.room_id", "m.read_seq", "m.user_id") ", m.user_id"
-   " FROM members m JOIN rooms r ON r.id = m.room_id"
+   "SELECT r.id, r.title, r.head_seq, m.read_seq, " PARLEY_PG_ROOM_TS("r") ", 0::bigint,"
+   " m.user_id FROM members m JOIN rooms r ON r.id = m.room_id"
    " WHERE m.room_id = $1 AND m.user_id = ANY ($2::text[])"},
+  // Every message of room $1 after seq $2 with its sender, in order (events_msgs).
+  {"parley_msg_senders_after",
+   "SELECT seq, sender FROM events WHERE room_id = $1 AND kind = 'msg' AND seq > $2"
+   " ORDER BY seq"},
 };
 
 #undef PARLEY_PG_UNREAD

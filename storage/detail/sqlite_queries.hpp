@@ -40,6 +40,7 @@ enum id : size_t {
   rooms_of,
   room_member,
   count_unread,
+  msg_senders_after,
   set_last_seen,
   last_seen,
   count,
@@ -108,6 +109,10 @@ inline constexpr const char* text[count] = {
   // Messages of others after the read marker: from events_msgs alone (a covering index).
   "SELECT count(*) FROM events WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2"
   " AND sender <> ?3",
+  // Every message after ?2 with its sender, in order (room_summaries counts the unread
+  // messages of all asked members from them in one pass): events_msgs alone again.
+  "SELECT seq, sender FROM events WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2"
+  " ORDER BY seq",
   "INSERT INTO users (id, last_seen) VALUES (?1, ?2)"
   " ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
   "SELECT last_seen FROM users WHERE id = ?1",

@@ -96,8 +96,11 @@ def test_conversation_list_orders_counts_and_shows_the_last_message(broker):
 def test_room_events_reach_members_who_did_not_join_and_are_coalesced(broker):
     alice, bob = broker.connect("ra"), broker.connect("rb")
     room = create_room(alice, ["rb"])
+    # The new room reaches bob's list at once, before any message (bob never joined).
+    ev = bob.next_event("room", room=room, timeout=H.scaled(3))
+    assert ev["head"] == 0 and ev["unread"] == 0 and ev["last"] is None, ev
     first = send_msg(alice, room, body="hello")
-    ev = bob.next_event("room", room=room, timeout=H.scaled(3))  # bob never joined
+    ev = bob.next_event("room", room=room, timeout=H.scaled(3))
     assert ev["head"] == first["seq"] and ev["unread"] == 1, ev
     assert ev["last"]["body"] == "hello" and ev["last"]["seq"] == first["seq"], ev
     bob.drain(0.2)
@@ -118,3 +121,22 @@ def test_room_events_reach_members_who_did_not_join_and_are_coalesced(broker):
     assert len(seen) <= 3, [s[1]["head"] for s in seen]
     for (ta, _), (tb, _) in zip(seen, seen[1:]):
         assert tb - ta >= 0.8, "two room events within a second: %s" % seen
+
+
+def test_a_read_marker_updates_the_readers_other_sessions_only(broker):
+    alice, bob_tab1, bob_tab2 = broker.connect("ka"), broker.connect("kb"), broker.connect("kb")
+    room = create_room(alice, ["kb"])
+    sent = send_msg(alice, room, body="read me")
+    ev = bob_tab2.next_event("room", room=room, head=sent["seq"], timeout=H.scaled(3))
+    assert ev["unread"] == 1, ev
+    alice.next_event("room", room=room, head=sent["seq"], timeout=H.scaled(3))
+    alice.take("room")
+    bob_tab2.take("room")  # the create's event (head 0), buffered while waiting
+    bob_tab1.call("join", room=room)
+    bob_tab1.call("read", room=room, seq=sent["seq"])
+    # Bob's other tab sees the unread count fall without joining the room.
+    ev = bob_tab2.next_event("room", room=room, unread=0, timeout=H.scaled(3))
+    assert ev["head"] == sent["seq"], ev
+    # Alice's list is not touched by bob's marker (she gets the `read` event if joined).
+    alice.drain(0.5)
+    assert not alice.take("room", room=room), "alice got a room event for bob's marker"
