@@ -15,13 +15,21 @@
 #   socketio       bench/peers/socketio-server.js (Socket.IO 4.8), no persistence
 #   nats           Debian's nats-server with its WebSocket listener (bench/peers/nats.conf), core NATS
 # Scenarios:
-#   fanout-1       1 room x FANOUT1_SUBSCRIBERS subscribers, 1 publisher, FANOUT1_RATE msg/s
+#   fanout-1       1 room x FANOUT1_SUBSCRIBERS subscribers, 1 publisher. FANOUT1_RATE 0 (the
+#                  default): closed loop, the publisher keeps FANOUT_IN_FLIGHT sends unacked,
+#                  so the figure is the system's saturation throughput; N > 0: N msg/s
+#   fanout-1-half  the same room at half the message rate this system reached in this run's
+#                  fanout-1 (open loop): delivery latency at half of saturation
 #   fanout-many    FANOUT2_ROOMS rooms x FANOUT2_SUBSCRIBERS subscribers, 1 publisher per room,
-#                  FANOUT2_RATE msg/s in total
+#                  closed loop likewise (FANOUT2_RATE 0) or FANOUT2_RATE msg/s in total
+#   fanout-many-half  fanout-many at half of its saturation message rate
 #   connect        CONNECT_N idle connections, each joined to one of CONNECT_ROOMS rooms;
 #                  memory per connection = the server's RSS delta (/proc/PID/status) / N
 #   durable        DURABLE_ROOMS rooms, DURABLE_IN_FLIGHT sends outstanding per room (closed
 #                  loop): durable events/s and ack latency (Parley and wspeer-pg only)
+# Acknowledgements: Parley acks a send after its commit; wspeer-pg after its INSERT; wspeer
+# and Socket.IO at once; NATS's is the PONG to a PING after each PUB (what a NATS client's
+# flush waits for).
 # PostgreSQL runs on the server's CPU too (it is part of the server side), and its CPU time is
 # added to the server's in the CPU-per-delivery figures.
 #
@@ -30,10 +38,11 @@
 # compare.md (the tables) and compare.png (the chart).
 #
 # Environment (defaults in brackets; QUICK=1 changes the sizes, see below):
-#   RUNS [3]  SYSTEMS [all]  SCENARIOS [fanout-1 fanout-many connect durable]
+#   RUNS [3]  SYSTEMS [all]
+#   SCENARIOS [fanout-1 fanout-1-half fanout-many fanout-many-half connect durable]
 #   SERVER_CPUS [0]  BENCH_CPUS [1]  DURATION [10]  WARMUP [2]  SOURCE_IPS [4]
-#   FANOUT1_SUBSCRIBERS [2000]  FANOUT1_RATE [50]
-#   FANOUT2_ROOMS [200]  FANOUT2_SUBSCRIBERS [10]  FANOUT2_RATE [5000]
+#   FANOUT1_SUBSCRIBERS [2000]  FANOUT1_RATE [0]  FANOUT_IN_FLIGHT [64]
+#   FANOUT2_ROOMS [200]  FANOUT2_SUBSCRIBERS [10]  FANOUT2_RATE [0]
 #   CONNECT_N [19000]  CONNECT_ROOMS [100]  CONNECT_HOLD [5]  CONNECT_PROCESSES [2]
 #   DURABLE_ROOMS [256]  DURABLE_IN_FLIGHT [16]
 #   CONNECT_SYSTEMS [parley-sqlite wspeer socketio nats]  DURABLE_SYSTEMS [parley-sqlite parley-pg wspeer-pg]
@@ -47,8 +56,7 @@ peers=$here/bench/peers
 QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then
   : "${RUNS:=1}" "${DURATION:=3}" "${WARMUP:=1}"
-  : "${FANOUT1_SUBSCRIBERS:=200}" "${FANOUT1_RATE:=50}"
-  : "${FANOUT2_ROOMS:=20}" "${FANOUT2_SUBSCRIBERS:=10}" "${FANOUT2_RATE:=500}"
+  : "${FANOUT1_SUBSCRIBERS:=200}" "${FANOUT2_ROOMS:=20}" "${FANOUT2_SUBSCRIBERS:=10}"
   : "${CONNECT_N:=1000}" "${CONNECT_ROOMS:=10}" "${CONNECT_HOLD:=1}"
   : "${DURABLE_ROOMS:=16}" "${DURABLE_IN_FLIGHT:=4}"
   : "${OUT_DIR:=$here/build/compare-quick}"
@@ -60,11 +68,11 @@ SOURCE_IPS=${SOURCE_IPS:-4}
 SERVER_CPUS=${SERVER_CPUS:-0}
 BENCH_CPUS=${BENCH_CPUS:-1}
 FANOUT1_SUBSCRIBERS=${FANOUT1_SUBSCRIBERS:-2000}
-FANOUT1_RATE=${FANOUT1_RATE:-50}
+FANOUT1_RATE=${FANOUT1_RATE:-0}
 FANOUT2_ROOMS=${FANOUT2_ROOMS:-200}
 FANOUT2_SUBSCRIBERS=${FANOUT2_SUBSCRIBERS:-10}
-FANOUT2_RATE=${FANOUT2_RATE:-5000}
-FANOUT_IN_FLIGHT=${FANOUT_IN_FLIGHT:-4}
+FANOUT2_RATE=${FANOUT2_RATE:-0}
+FANOUT_IN_FLIGHT=${FANOUT_IN_FLIGHT:-64}
 CONNECT_N=${CONNECT_N:-19000}
 CONNECT_ROOMS=${CONNECT_ROOMS:-100}
 CONNECT_HOLD=${CONNECT_HOLD:-5}
@@ -72,7 +80,7 @@ CONNECT_PROCESSES=${CONNECT_PROCESSES:-2}
 DURABLE_ROOMS=${DURABLE_ROOMS:-256}
 DURABLE_IN_FLIGHT=${DURABLE_IN_FLIGHT:-16}
 OUT_DIR=${OUT_DIR:-$here/docs/benchmarks}
-SCENARIOS=${SCENARIOS:-fanout-1 fanout-many connect durable}
+SCENARIOS=${SCENARIOS:-fanout-1 fanout-1-half fanout-many fanout-many-half connect durable}
 ALL_SYSTEMS="parley-sqlite parley-pg wspeer-pg wspeer socketio nats"
 SYSTEMS=${SYSTEMS:-$ALL_SYSTEMS}
 CONNECT_SYSTEMS=${CONNECT_SYSTEMS:-parley-sqlite wspeer socketio nats}
@@ -173,10 +181,10 @@ free_port() {
   $py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_ready FILE PATTERN: until FILE has PATTERN (30 s), or the server has died.
+# wait_ready DIR PATTERN: until DIR/out or DIR/err has PATTERN (30 s), or the server died.
 wait_ready() {
   for _ in $(seq 300); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
+    grep -q "$2" "$1/out" "$1/err" 2>/dev/null && return 0
     kill -0 "$server_pid" 2>/dev/null || return 1
     sleep 0.1
   done
@@ -231,7 +239,7 @@ start_server() {
       ;;
     *) die "unknown system $sys" ;;
   esac
-  if ! wait_ready "$dir/out" "$ready" && ! wait_ready "$dir/err" "$ready"; then
+  if ! wait_ready "$dir" "$ready"; then
     log "$sys did not start:"; tail -20 "$dir/out" "$dir/err" >&2 || true
     return 1
   fi
@@ -257,8 +265,26 @@ bench_system() {  # the load generator's --system for a system name
   case $1 in parley-*) echo parley ;; wspeer*) echo wspeer ;; *) echo "$1" ;; esac
 }
 
-scenario_args() {  # scenario_args SCENARIO: the load generator's arguments
+# The saturation message rate a system reached in this run's fan-out scenario (the closed
+# loop measures it), for the open-loop run at half of it: half_rate SCENARIO SYSTEM.
+half_rate() {
+  local f=$work/saturation-$1-$2
+  [[ -s $f ]] || return 1
+  awk '{r = int($1 / 2); print (r < 1 ? 1 : r)}' "$f"
+}
+
+scenario_args() {  # scenario_args SCENARIO SYSTEM: the load generator's arguments
+  local rate
   case $1 in
+    fanout-1-half | fanout-many-half)
+      rate=$(half_rate "${1%-half}" "$2") || return 1
+      if [[ $1 == fanout-1-half ]]; then
+        echo fanout --rooms 1 --subscribers "$FANOUT1_SUBSCRIBERS" --publishers 1 \
+          --rate "$rate" --duration "$DURATION" --warmup "$WARMUP"
+      else
+        echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
+          --rate "$rate" --duration "$DURATION" --warmup "$WARMUP"
+      fi ;;
     fanout-1)
       echo fanout --rooms 1 --subscribers "$FANOUT1_SUBSCRIBERS" --publishers 1 \
         --rate "$FANOUT1_RATE" --in-flight "$FANOUT_IN_FLIGHT" --duration "$DURATION" --warmup "$WARMUP" ;;
@@ -291,6 +317,12 @@ measure() {
   local extra=()
   [[ $sys == parley-* ]] && extra+=(--secret "$secret")
   [[ $scn == connect ]] && extra+=(--source-ips "$SOURCE_IPS")
+  local args
+  if ! args=$(scenario_args "$scn" "$sys"); then
+    printf '{"run":%d,"scenario":"%s","system":"%s","error":"no saturation rate measured"}\n' \
+      "$run" "$scn" "$sys" >>"$results"
+    return 0
+  fi
   if ! start_server "$sys" "$dir"; then
     printf '{"run":%d,"scenario":"%s","system":"%s","error":"server did not start"}\n' \
       "$run" "$scn" "$sys" >>"$results"
@@ -306,7 +338,7 @@ measure() {
   [[ -n $pgp ]] && pg0=$(tree_ticks "$pgp")
   # shellcheck disable=SC2046
   taskset -c "$BENCH_CPUS" /usr/bin/time -f '%e %U %S' -o "$dir/time" \
-    "$bench_bin" $(scenario_args "$scn") --system "$(bench_system "$sys")" \
+    "$bench_bin" $args --system "$(bench_system "$sys")" \
     --host 127.0.0.1 --port "$port" "${extra[@]}" >"$dir/bench.out" 2>"$dir/bench.err" &
   bench_pid=$!
   wait "$bench_pid" || rc=$?
@@ -326,6 +358,10 @@ measure() {
   printf '{"run":%d,"scenario":"%s","system":"%s","rc":%d,"server_alive":%d,"server_cpu_s":%s,"pg_cpu_s":%s,"server_rss_before_kib":%s,"server_rss_after_kib":%s,"server_hwm_kib":%s,"bench_wall_user_sys_s":[%s],"bench_stderr":%s,"bench":%s}\n' \
     "$run" "$scn" "$sys" "$rc" "$alive" "$((cpu1 - cpu0))e-2" "$((pg1 - pg0))e-2" \
     "${rss0:-0}" "${rss1:-0}" "${hwm:-0}" "$tm" "$err_tail" "$line" >>"$results"
+  if [[ $scn == fanout-1 || $scn == fanout-many ]]; then
+    $py -c 'import json,sys; print(json.loads(sys.argv[1]).get("events_per_s") or "")' "$line" \
+      >"$work/saturation-$scn-$sys" 2>/dev/null || true
+  fi
   local summary
   summary=$($py - "$line" <<'PY'
 import json, sys
@@ -383,7 +419,7 @@ json.dump({
              "fanout-many": {"rooms": $FANOUT2_ROOMS, "subscribers": $FANOUT2_SUBSCRIBERS, "publishers_per_room": 1, "rate": $FANOUT2_RATE},
              "connect": {"connections": $CONNECT_N, "rooms": $CONNECT_ROOMS, "hold_s": $CONNECT_HOLD, "processes": $CONNECT_PROCESSES},
              "durable": {"rooms": $DURABLE_ROOMS, "in_flight": $DURABLE_IN_FLIGHT},
-             "pg_pool_max": "${PG_POOL_MAX:-10 (pg default)}", "node_options": "$NODE_OPTIONS_PEERS"},
+             "fanout_in_flight": $FANOUT_IN_FLIGHT, "pg_pool_max": "${PG_POOL_MAX:-10 (pg default)}", "node_options": "$NODE_OPTIONS_PEERS"},
 }, open(sys.argv[1], "w"), indent=1)
 PY
 $py "$here/bench/compare/report.py" --results "$results" --meta "$work/meta.json" --out "$OUT_DIR"

@@ -1,7 +1,7 @@
 // Entry point: sign-in, the app shell, routing (#room-id), the connection banner and the
 // new-conversation and delete dialogs. Rendering is in views/, SDK use in session.js.
 
-import { state, subscribe, update, unreadOf } from './state.js';
+import { state, subscribe, update } from './state.js';
 import * as session from './session.js';
 import { userIdFor } from './ui.js';
 import { renderSidebar } from './views/sidebar.js';
@@ -99,7 +99,7 @@ function renderToast() {
 
 function render() {
   if (!state.me) return;
-  const unread = state.summaries.reduce((n, s) => n + unreadOf(s), 0);
+  const unread = state.summaries.reduce((n, s) => n + s.unread, 0);
   document.title = unread ? `(${unread}) Parley` : 'Parley';
   renderBanner();
   renderSidebar(document);

@@ -4,18 +4,15 @@
 import { connect, devToken, applyEvent } from './sdk/index.js';
 import { state, roomView, changed, update, setPresence, showNotice } from './state.js';
 import { userIdFor } from './ui.js';
-import { DroppableWebSocket, dropAll } from './net.js';
 
 let client = null;
 const wired = new Set();      // room ids whose handle has our listeners
 const joining = new Map();    // room id -> join promise
 const watched = new Set();    // users whose presence we subscribed to
 
-// When the browser reports the network gone, give up the connection at once (see net.js).
-addEventListener('offline', () => {
-  update({ browserOnline: false });
-  dropAll('browser offline');
-});
+// Only for the banner's wording: the SDK itself drops the connection when the browser goes
+// offline and reconnects when it is back (its `networkEvents` option, on by default).
+addEventListener('offline', () => update({ browserOnline: false }));
 addEventListener('online', () => update({ browserOnline: true }));
 
 export function start(me, base) {
@@ -23,7 +20,6 @@ export function start(me, base) {
   client = connect({
     url: base.replace(/^http/, 'ws') + '/ws',
     getToken: () => devToken(base, me.id, me.name),
-    WebSocket: DroppableWebSocket,
     backoff: { initialMs: 500, maxMs: 5000 },
   });
   client.on('state', (e) => {

@@ -61,13 +61,6 @@ export function summaryOf(id) {
   return state.summaries.find((s) => s.room === id);
 }
 
-/** Unread messages of a conversation-list row. Works around the SDK keeping the count of a
- * `room` event that was computed before our read marker reached the head. */
-export function unreadOf(summary) {
-  if (!summary || summary.room === state.activeId) return 0;
-  return summary.read !== undefined && summary.read >= summary.head ? 0 : summary.unread || 0;
-}
-
 /** Other members of a room (known from the join reply, member events or our own create). */
 export function othersIn(id) {
   const view = state.rooms.get(id);

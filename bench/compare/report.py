@@ -18,6 +18,8 @@ PARLEY = ("parley-sqlite", "parley-pg")
 SCENARIO_TITLES = {
     "fanout-1": "Fan-out, one big room",
     "fanout-many": "Fan-out, many small rooms",
+    "fanout-1-half": "Fan-out, one big room, at half of saturation",
+    "fanout-many-half": "Fan-out, many small rooms, at half of saturation",
     "connect": "Idle connections: memory",
     "durable": "Durable events (closed loop)",
 }
@@ -69,11 +71,13 @@ def figures(row):
         f["deliveries_per_s"] = b.get("deliveries_per_s")
         f["events_per_s"] = b.get("events_per_s")
         f["delivered"] = b.get("delivered")
+        f["rate"] = b.get("rate")
         for k in ("delivery_us", "ack_us"):
             h = b.get(k)
             if isinstance(h, dict) and h.get("count"):
                 f[k + "_p50"] = h.get("p50")
                 f[k + "_p99"] = h.get("p99")
+                f[k + "_p999"] = h.get("p999")
         delivered = b.get("delivered") or 0
         if b.get("scenario") == "durable":
             delivered = b.get("acked") or 0
@@ -134,6 +138,17 @@ def table(scenario, summary, systems):
                          fmt(ratio(base.get("events_per_s"), m.get("events_per_s")), "×"),
                          fmt(ratio(pg.get("events_per_s"), m.get("events_per_s")), "×"),
                          f"{len(e['runs'])}/{len(e['bad'])}"])
+    elif scenario.endswith("-half"):
+        head = ["system", "offered msg/s", "deliveries/s", "delivery p50 µs", "delivery p99 µs",
+                "delivery p99.9 µs", "server CPU µs/delivery", "runs ok/bad"]
+        for s in systems:
+            e = summary.get((scenario, s))
+            if not e:
+                continue
+            m = e["median"]
+            rows.append([s, fmt(m.get("rate")), fmt(m.get("deliveries_per_s")), fmt(m.get("delivery_us_p50")),
+                         fmt(m.get("delivery_us_p99")), fmt(m.get("delivery_us_p999")),
+                         fmt(m.get("cpu_us_per_event")), f"{len(e['runs'])}/{len(e['bad'])}"])
     else:
         head = ["system", "deliveries/s", "delivery p50 µs", "delivery p99 µs", "server CPU µs/delivery",
                 "Parley (SQLite) deliveries ×", "Parley (SQLite) CPU efficiency ×", "runs ok/bad"]
@@ -167,7 +182,7 @@ def chart(summary, scenarios, systems, path):
               "fanout-many": ("deliveries_per_s", "deliveries/s"),
               "connect": ("kib_per_connection", "KiB per idle connection (lower is better)"),
               "durable": ("events_per_s", "durable events/s")}
-    shown = [s for s in scenarios if any((s, x) in summary for x in systems)]
+    shown = [s for s in scenarios if s in metric and any((s, x) in summary for x in systems)]
     if not shown:
         return False
     fig, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4.2), squeeze=False)
@@ -207,7 +222,8 @@ def main():
     order = ["parley-sqlite", "parley-pg", "nats", "wspeer", "wspeer-pg", "socketio"]
     systems = [s for s in order if any(k[1] == s for k in summary)]
     systems += sorted({k[1] for k in summary} - set(systems))
-    scenarios = [s for s in ["fanout-1", "fanout-many", "connect", "durable"] if any(k[0] == s for k in summary)]
+    scenarios = [s for s in ["fanout-1", "fanout-1-half", "fanout-many", "fanout-many-half", "connect", "durable"]
+                 if any(k[0] == s for k in summary)]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     md = [f"# Parley vs peers — {meta.get('date')} (commit {meta.get('commit')})", "",

@@ -1,7 +1,7 @@
 // The conversation list and the signed-in user's footer.
 
 import { el, avatar, icon, shortTime } from '../ui.js';
-import { state, roomTitle, othersIn, isDirect, nameOf, pendingIn, unreadOf } from '../state.js';
+import { state, roomTitle, othersIn, isDirect, nameOf, pendingIn } from '../state.js';
 import { presenceOf } from '../session.js';
 
 /** Conversation ids in display order: rooms we created locally (not listed yet) first,
@@ -34,7 +34,7 @@ export function roomAvatar(id, size = 'md') {
 
 function roomItem(id) {
   const summary = state.summaries.find((s) => s.room === id);
-  const unread = unreadOf(summary);
+  const unread = summary?.unread ?? 0;
   const p = preview(id, summary);
   const when = summary?.last?.ts;
   return el('a.room', {

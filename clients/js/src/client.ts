@@ -4,7 +4,8 @@ import { Connection } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
 import { ParleyError, toParleyError } from './errors.js';
 import { httpSend } from './http.js';
-import { decodeJwt, refreshDelay, type RefreshPolicy } from './jwt.js';
+import { refreshDelay, type RefreshPolicy } from './jwt.js';
+import { watchNetwork } from './network.js';
 import { Outbox, type OutboxEntry, type Route } from './outbox.js';
 import { PresenceBook } from './presence.js';
 import { Requests } from './requests.js';
@@ -44,6 +45,13 @@ export interface ConnectOptions {
   stableAfterMs?: number;
   refresh?: Partial<RefreshPolicy>;
   typing?: { throttleMs?: number; idleMs?: number };
+  /**
+   * Default true. Where `globalThis` fires the browser's `offline`/`online` events (windows,
+   * workers): `offline` drops the connection at once (reported as close 1006, then
+   * reconnecting) instead of waiting for the heartbeat; `online` retries at once instead of
+   * waiting out the back-off. A no-op where there are no such events (Node).
+   */
+  networkEvents?: boolean;
 }
 
 export interface ClientEventMap {
@@ -80,6 +88,8 @@ export class Client {
   private serverOffsetMs = 0;
   private stableTimer: TimerHandle | undefined;
   private refreshTimer: TimerHandle | undefined;
+  private retryTimer: TimerHandle | undefined;
+  private unwatchNetwork: (() => void) | undefined;
   private openWaiters = new Set<{ resolve: () => void; reject: (e: ParleyError) => void }>();
   private readonly emitter = new Emitter<ClientEventMap>();
   private readonly rooms_ = new Map<string, Room>();
@@ -122,15 +132,17 @@ export class Client {
     this.list = new RoomList((rows) => this.emitter.emit('rooms', rows.slice()), () => this.refetchRooms());
     this.book = new PresenceBook((e) => this.emitter.emit('presence', e));
     this.host = this.makeHost();
+    if (opts.networkEvents !== false) {
+      this.unwatchNetwork = watchNetwork({ offline: () => this.onOffline(), online: () => this.onOnline() });
+    }
     void this.attempt();
   }
 
   get state(): ConnectionState { return this.current; }
   get hello(): Hello | undefined { return this.helloFrame; }
+  /** From `hello`; before that, the `sub` of the token (see TokenSource.user). */
   get user(): string | undefined {
-    if (this.helloFrame) return this.helloFrame.user;
-    const t = this.tokens.token;
-    return t ? decodeJwt(t)?.sub : undefined;
+    return this.helloFrame?.user ?? this.tokens.user;
   }
   get outbox(): readonly OutboxEntry[] { return this.outboxQueue.snapshot(); }
   get roomList(): readonly RoomSummary[] { return this.list.list; }
@@ -286,7 +298,27 @@ export class Client {
     if (code !== undefined) change.closeCode = code;
     if (error) change.error = error;
     this.setState('reconnecting', change);
-    this.timers.set(() => void this.attempt(), delay);
+    this.retryTimer = this.timers.set(() => {
+      this.retryTimer = undefined;
+      void this.attempt();
+    }, delay);
+  }
+
+  /**
+   * The browser went offline: the socket is dead even if it still looks open (it would take
+   * the heartbeat, or TCP, to find out). Dropped at once, reported as close 1006; requests
+   * wait for the next connection, sends wait in the outbox.
+   */
+  private onOffline(): void {
+    this.conn?.abandon('the browser went offline');
+  }
+
+  /** The browser is back online: a reconnect waiting out its back-off tries now. */
+  private onOnline(): void {
+    if (this.current !== 'reconnecting' || this.conn || this.retryTimer === undefined) return;
+    this.timers.clear(this.retryTimer);
+    this.retryTimer = undefined;
+    void this.attempt();
   }
 
   private shutdown(error: ParleyError | undefined, code: number | undefined): void {
@@ -306,6 +338,8 @@ export class Client {
       r.shutdown(closed);
     }
     this.timers.clearAll();
+    this.unwatchNetwork?.();
+    this.unwatchNetwork = undefined;
     const change: Omit<StateChange, 'state' | 'previous'> = {};
     if (code !== undefined) change.closeCode = code;
     if (error) change.error = error;

@@ -85,7 +85,14 @@ export class Room {
   /** Generation in which the last join completed. */
   private doneGen = -1;
   private waiters: Waiter[] = [];
+  /** The user's read marker as wanted here (moves at once on markRead: what the UI shows). */
   private myRead = 0;
+  /** The marker the broker is known to have (join reply, `read` events, answered `read`). */
+  private ackedRead = 0;
+  /** The `read` request on its way, if any (one per marker: later calls share it). */
+  private readFlight: { seq: number; done: Promise<void> } | undefined;
+  /** The broker refused the wanted marker for good: no automatic re-send until markRead. */
+  private readRefused = false;
   private headSeq = 0;
   private readMarks: Record<string, number> = {};
 
@@ -210,21 +217,27 @@ export class Room {
     this.typingOut.stop();
   }
 
-  /** Moves the user's read marker forward (default: to the last processed event). */
+  /**
+   * Moves the user's read marker forward (default: to the last processed event). Locally
+   * (`reads`, the conversation list) at once; the promise settles with the broker's answer.
+   * Nothing is sent when the broker already has a marker at or past `seq`. A marker that did
+   * not reach the broker is sent again by the next call, and by itself after the next
+   * (re)join or reconnect.
+   */
   async markRead(seq: number = this.cursor.lastSeq): Promise<void> {
-    if (seq <= this.myRead) return;
-    this.myRead = seq;
-    const me = this.host.user;
-    if (me) this.readMarks = { ...this.readMarks, [me]: seq };
-    this.host.markedRead(this.id, seq);
-    await this.host.request('read', { room: this.id, seq });
+    if (this.host.isClosed()) throw new ParleyError('closed', 'client closed', { retryable: false });
+    if (seq > this.myRead) this.wantRead(seq);
+    if (seq <= this.ackedRead) return;
+    this.readRefused = false;
+    await this.pushRead();
   }
 
   // ---- called by the client ----
 
   /** @internal A connection opened: re-join if wanted, resuming from the cursor. */
   resume(): void {
-    if (this.wanted) this.startJoin();
+    if (this.wanted) this.startJoin(); // re-sends the read marker once joined
+    else this.flushRead();
   }
 
   /** @internal The connection ended: subscriptions and typing state went with it. */
@@ -246,9 +259,10 @@ export class Room {
     } else if (t === 'read') {
       const ev = f as unknown as ReadEvent;
       if ((this.readMarks[ev.user] ?? 0) < ev.seq) this.readMarks = { ...this.readMarks, [ev.user]: ev.seq };
-      if (ev.user === this.host.user && ev.seq > this.myRead) {
-        this.myRead = ev.seq; // moved by another connection of the same user
-        this.host.markedRead(this.id, ev.seq);
+      if (ev.user === this.host.user) {
+        // Stored by the broker (ours, or moved by another connection of the same user).
+        this.ackedRead = Math.max(this.ackedRead, ev.seq);
+        if (ev.seq > this.myRead) this.wantRead(ev.seq);
       }
       this.deliver(ev);
     }
@@ -273,9 +287,18 @@ export class Room {
         // Synchronously, before the live events that follow the ok are handled.
         const head = Number(ok.head) || 0;
         this.headSeq = Math.max(this.headSeq, head);
-        if (ok.reads && typeof ok.reads === 'object') this.readMarks = { ...(ok.reads as Record<string, number>) };
         const me = this.host.user;
-        if (me && this.readMarks[me] !== undefined) this.myRead = Math.max(this.myRead, this.readMarks[me]!);
+        if (ok.reads && typeof ok.reads === 'object') {
+          const reads = { ...(ok.reads as Record<string, number>) };
+          const theirs = me === undefined ? undefined : reads[me];
+          if (me !== undefined && theirs !== undefined) {
+            this.ackedRead = Math.max(this.ackedRead, theirs);
+            if (theirs > this.myRead) this.wantRead(theirs);
+          }
+          // A marker wanted here and not stored yet stays visible (it is sent again below).
+          if (me !== undefined && this.myRead > (theirs ?? 0)) reads[me] = this.myRead;
+          this.readMarks = reads;
+        }
         this.cursor.joined(head, ok.gap === true);
       })
       .then(async (ok) => {
@@ -292,6 +315,7 @@ export class Room {
         const ws = this.waiters;
         this.waiters = [];
         for (const w of ws) w.resolve(result);
+        this.flushRead();
       })
       .catch((e: unknown) => this.joinFailed(gen, e));
   }
@@ -341,6 +365,49 @@ export class Room {
     }
     for (const ev of this.cursor.endFill(head)) this.deliverPersistent(ev);
     return true;
+  }
+
+  /** The wanted marker moves (locally: `reads`, the conversation list). */
+  private wantRead(seq: number): void {
+    this.myRead = seq;
+    const me = this.host.user;
+    if (me && (this.readMarks[me] ?? 0) < seq) this.readMarks = { ...this.readMarks, [me]: seq };
+    this.host.markedRead(this.id, seq);
+  }
+
+  /**
+   * Sends the wanted marker unless the broker has it or a request for it (or a later one)
+   * is on its way; resolves once the broker stored it.
+   */
+  private pushRead(): Promise<void> {
+    const seq = this.myRead;
+    if (seq <= this.ackedRead) return Promise.resolve();
+    if (this.readFlight && this.readFlight.seq >= seq) return this.readFlight.done;
+    const done = this.host.request('read', { room: this.id, seq }).then(
+      () => {
+        this.ackedRead = Math.max(this.ackedRead, seq);
+      },
+      (e: unknown) => {
+        // Refused for good (not a member any more, …): re-sent only by an explicit call.
+        if (e instanceof ParleyError && !e.retryable && seq >= this.myRead) this.readRefused = true;
+        throw e;
+      },
+    );
+    const flight = { seq, done };
+    this.readFlight = flight;
+    const clear = (): void => {
+      if (this.readFlight === flight) this.readFlight = undefined;
+    };
+    done.then(clear, clear);
+    return done;
+  }
+
+  /** After a (re)join or reconnect: the marker that did not reach the broker goes out now. */
+  private flushRead(): void {
+    if (this.readRefused || this.myRead <= this.ackedRead || !this.host.isOpen()) return;
+    this.pushRead().catch(() => {
+      // Retried after the next reconnect; the caller of markRead saw its own failure.
+    });
   }
 
   private historyResult(ok: Frame): HistoryResult {

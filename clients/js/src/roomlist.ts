@@ -14,6 +14,12 @@ export class RoomList {
   /** The `limit` of the last `rooms()` call, reused for refetches. */
   limit: number | undefined;
   private rows: RoomSummary[] = [];
+  /**
+   * The user's own read markers known here (markRead, own `read` events), by room. The
+   * broker's `room` events are coalesced (up to a second late) and a refetch can answer
+   * before a `read` request was stored: neither may bring back a count that these cleared.
+   */
+  private readonly marks = new Map<string, number>();
 
   constructor(
     private readonly emit: (rows: RoomSummary[]) => void,
@@ -27,7 +33,7 @@ export class RoomList {
 
   set(rows: RoomSummary[]): void {
     this.tracking = true;
-    this.rows = rows.map((r) => ({ ...r }));
+    this.rows = rows.map((r) => this.withMarker({ ...r }));
     this.emit(this.rows);
   }
 
@@ -39,11 +45,11 @@ export class RoomList {
     if (i < 0) {
       // A new conversation (created by someone else, or an invite): show it at once, and
       // refetch for the fields a `room` event does not carry (title, read marker).
-      rows.unshift({ room: ev.room, head: ev.head, unread: ev.unread, last: ev.last });
+      rows.unshift(this.withMarker({ room: ev.room, head: ev.head, unread: ev.unread, last: ev.last }));
       this.refetch();
     } else {
       const [row] = rows.splice(i, 1);
-      rows.unshift({ ...row!, head: ev.head, unread: ev.unread, last: ev.last });
+      rows.unshift(this.withMarker({ ...row!, head: ev.head, unread: ev.unread, last: ev.last }));
     }
     this.rows = rows;
     this.emit(this.rows);
@@ -51,18 +57,31 @@ export class RoomList {
 
   /**
    * The user's read marker moved to `seq` (here or on another of its connections). The
-   * unread count is exact only when the marker reaches the head (0); in between, the next
-   * refetch or `room` event brings the broker's count.
+   * unread count is exact only when the marker reaches the head (0); in between it is
+   * capped at `head − read`, and the next refetch or `room` event brings the broker's count.
    */
   read(room: string, seq: number): void {
+    if ((this.marks.get(room) ?? 0) < seq) this.marks.set(room, seq);
     if (!this.tracking) return;
     const i = this.rows.findIndex((r) => r.room === room);
     if (i < 0) return;
     const row = this.rows[i]!;
     if (row.read !== undefined && row.read >= seq) return;
     const rows = this.rows.slice();
-    rows[i] = { ...row, read: seq, unread: seq >= row.head ? 0 : row.unread };
+    rows[i] = this.withMarker({ ...row });
     this.rows = rows;
     this.emit(this.rows);
+  }
+
+  /**
+   * Makes a (new) row agree with the local read marker: `read` is at least the marker, and
+   * `unread` is 0 when `read` reaches `head` and never more than `head − read` otherwise
+   * (every unread message has its own seq in between), whatever a late count said.
+   */
+  private withMarker(row: RoomSummary): RoomSummary {
+    const mark = this.marks.get(row.room);
+    if (mark !== undefined && (row.read === undefined || row.read < mark)) row.read = mark;
+    if (row.read !== undefined) row.unread = Math.max(0, Math.min(row.unread, row.head - row.read));
+    return row;
   }
 }

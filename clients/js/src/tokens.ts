@@ -10,13 +10,14 @@ export type GetToken = () => string | Promise<string>;
  */
 export class TokenSource {
   private current: string | undefined;
+  private sub: string | undefined;
   private inflight: Promise<string> | undefined;
 
   constructor(
     fixed: string | undefined,
     private readonly getter: GetToken | undefined,
   ) {
-    this.current = fixed;
+    if (fixed) this.accept(fixed);
   }
 
   get renewable(): boolean {
@@ -26,6 +27,16 @@ export class TokenSource {
   /** The token in use (may be undefined before the first `getToken` call). */
   get token(): string | undefined {
     return this.current;
+  }
+
+  /**
+   * The `sub` of the last token obtained (decoded, not verified). Known as soon as a token
+   * is: at construction for a fixed token, inside the first `get` for a `getToken` that
+   * returns a string, when the promise resolves otherwise. Kept when the token is
+   * invalidated (the next one is for the same user).
+   */
+  get user(): string | undefined {
+    return this.sub;
   }
 
   /**
@@ -48,9 +59,13 @@ export class TokenSource {
       const getter = this.getter;
       const p = (async () => {
         try {
-          const t = await getter();
+          const raw = getter();
+          // Runs synchronously within the caller's turn: a getter that answers with a
+          // string makes the token (and so `user`) known before `connect()` returns.
+          if (typeof raw === 'string' && raw.length > 0) this.accept(raw);
+          const t = await raw;
           if (typeof t !== 'string' || t.length === 0) throw new ParleyError('token', 'getToken returned no token');
-          this.current = t;
+          this.accept(t);
           return t;
         } catch (err) {
           throw err instanceof ParleyError
@@ -75,6 +90,12 @@ export class TokenSource {
   /** Forgets the current token (the broker refused it); the next `get` calls `getToken`. */
   invalidate(): void {
     if (this.getter) this.current = undefined;
+  }
+
+  private accept(token: string): void {
+    this.current = token;
+    const sub = decodeJwt(token)?.sub;
+    if (typeof sub === 'string' && sub.length > 0) this.sub = sub;
   }
 }
 

@@ -155,7 +155,10 @@ test('the conversation list follows live room updates and local reads', async (t
   // A room alice never fetched: it appears, then the refetch brings its title.
   const r2 = await bob.createRoom({ members: ['alice'], title: 'second' });
   await bob.room(r2).send('in second');
-  await lists.until(() => alice.roomList[0]?.room === r2 && alice.roomList[0]?.title === 'second', 5000, 'second room listed');
+  // The refetch may answer before the message is stored, and the broker's `room` event for
+  // it may come up to a second later (coalesced): wait for both.
+  await lists.until(() => alice.roomList[0]?.room === r2 && alice.roomList[0]?.title === 'second'
+    && alice.roomList[0]?.last?.body === 'in second', 5000, 'second room listed with its message');
   assert.equal(alice.roomList[0].unread, 1);
   assert.equal(alice.roomList[0].last.body, 'in second');
   assert.deepEqual(alice.roomList.map((r) => r.room), [r2, r1]);

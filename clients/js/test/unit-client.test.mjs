@@ -90,3 +90,57 @@ test('options are checked; an http base URL maps to the /ws endpoint', () => {
     resolve();
   }));
 });
+
+/** A WebSocket that opens and answers every `auth` with an `unauthorized` error and close 4001. */
+class RefusingWS {
+  constructor() {
+    this.readyState = 0;
+    this.protocol = 'parley.v1.json';
+    this.binaryType = 'blob';
+    this.onopen = this.onmessage = this.onclose = this.onerror = null;
+    setImmediate(() => { this.readyState = 1; this.onopen?.({}); });
+  }
+  send(data) {
+    const f = JSON.parse(data);
+    setImmediate(() => {
+      this.onmessage?.({ data: JSON.stringify({ t: 'error', id: f.id, code: 'unauthorized', message: 'no' }) });
+      this.readyState = 3;
+      this.onclose?.({ code: 4001, reason: 'unauthorized' });
+    });
+  }
+  close() { this.readyState = 3; }
+}
+
+class SilentWS {
+  constructor() { this.readyState = 0; }
+  close() {}
+}
+
+test('client.user is known at once when the token is given or getToken answers synchronously', async (t) => {
+  const alice = mintToken('secret', 'alice');
+  const fixed = connect({ url: 'ws://fake/ws', token: alice, WebSocket: SilentWS });
+  t.after(() => fixed.close());
+  assert.equal(fixed.user, 'alice');
+  const sync = connect({ url: 'ws://fake/ws', getToken: () => alice, WebSocket: SilentWS });
+  t.after(() => sync.close());
+  assert.equal(sync.user, 'alice', 'a getToken that returns a string is called (and decoded) inside connect()');
+  let resolve;
+  const later = connect({ url: 'ws://fake/ws', getToken: () => new Promise((r) => { resolve = r; }), WebSocket: SilentWS });
+  t.after(() => later.close());
+  assert.equal(later.user, undefined, 'an async getToken: unknown until it resolves');
+  resolve(alice);
+  await new Promise((done) => setImmediate(done));
+  assert.equal(later.user, 'alice');
+});
+
+test('client.user stays known after the broker refused the given token (4001) while getToken is pending', async (t) => {
+  const alice = mintToken('secret', 'alice');
+  // The token given is refused; the new one from getToken never comes (token service down).
+  const c = connect({ url: 'ws://fake/ws', token: alice, getToken: () => new Promise(() => {}), WebSocket: RefusingWS,
+    backoff: { initialMs: 10, maxMs: 10 } });
+  t.after(() => c.close());
+  assert.equal(c.user, 'alice');
+  const states = record(c, 'state');
+  await states.until((s) => s.some((e) => e.closeCode === 4001), 5000, 'close 4001');
+  assert.equal(c.user, 'alice');
+});

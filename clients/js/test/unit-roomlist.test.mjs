@@ -1,0 +1,72 @@
+// Unit tests of the tracked conversation list: late `room` events (the broker coalesces
+// them, up to a second late) never bring back an unread count that the user's own read
+// marker already cleared.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RoomList } from '../dist/roomlist.js';
+
+function list() {
+  const emitted = [];
+  let refetches = 0;
+  const l = new RoomList((rows) => emitted.push(rows), () => refetches++);
+  return { l, emitted, refetches: () => refetches };
+}
+
+const msg = (seq) => ({ t: 'msg', room: 'r', seq, from: 'bob', body: `m${seq}`, kind: 'text', ts: seq, cid: `c${seq}` });
+const row = (l) => l.list.find((r) => r.room === 'r');
+
+test('a room event computed before our read marker reached its head does not bring the badge back', () => {
+  const { l } = list();
+  l.set([{ room: 'r', title: 't', head: 4, read: 4, unread: 0, last: msg(4) }]);
+  l.update({ t: 'room', room: 'r', head: 5, unread: 1, last: msg(5) });
+  assert.equal(row(l).unread, 1);
+  l.read('r', 5); // markRead (or our own read event): unread 0 at once
+  assert.deepEqual([row(l).read, row(l).unread], [5, 0]);
+  // The coalesced event that was computed before the read: same head, old count.
+  l.update({ t: 'room', room: 'r', head: 5, unread: 1, last: msg(5) });
+  assert.deepEqual([row(l).read, row(l).unread, row(l).head], [5, 0, 5]);
+  // A real new message after the marker counts again, but never more than head - read.
+  l.update({ t: 'room', room: 'r', head: 7, unread: 3, last: msg(7) });
+  assert.deepEqual([row(l).head, row(l).unread], [7, 2]);
+  l.update({ t: 'room', room: 'r', head: 7, unread: 1, last: msg(7) });
+  assert.equal(row(l).unread, 1, 'a count below the bound is the broker\'s');
+});
+
+test('a refetch whose read marker lags behind ours (read not acknowledged yet) keeps ours', () => {
+  const { l } = list();
+  l.set([{ room: 'r', head: 6, read: 2, unread: 4, last: msg(6) }]);
+  l.read('r', 6);
+  assert.equal(row(l).unread, 0);
+  l.set([{ room: 'r', head: 6, read: 2, unread: 4, last: msg(6) }]);
+  assert.deepEqual([row(l).read, row(l).unread], [6, 0]);
+  l.set([{ room: 'r', head: 9, read: 2, unread: 7, last: msg(9) }]);
+  assert.deepEqual([row(l).read, row(l).unread], [6, 3]);
+  // The broker's marker ahead of ours (another device read further): the broker's wins.
+  l.set([{ room: 'r', head: 9, read: 9, unread: 0, last: msg(9) }]);
+  assert.deepEqual([row(l).read, row(l).unread], [9, 0]);
+});
+
+test('markers read before the list was fetched, and rooms new to the list, are covered too', () => {
+  const { l, refetches } = list();
+  l.read('r', 3); // not tracking yet: remembered
+  assert.equal(l.list.length, 0);
+  l.set([{ room: 'r', head: 3, read: 1, unread: 2, last: msg(3) }]);
+  assert.deepEqual([row(l).read, row(l).unread], [3, 0]);
+  l.read('n', 8);
+  l.update({ t: 'room', room: 'n', head: 8, unread: 2, last: null });
+  assert.equal(refetches(), 1);
+  assert.deepEqual(l.list.map((r) => [r.room, r.unread]), [['n', 0], ['r', 0]]);
+});
+
+test('every change is a new array of new rows; no change emits nothing', () => {
+  const { l, emitted } = list();
+  l.set([{ room: 'r', head: 2, read: 2, unread: 0, last: msg(2) }]);
+  const first = l.list;
+  l.read('r', 2); // not ahead: nothing
+  assert.equal(emitted.length, 1);
+  assert.equal(l.list, first);
+  l.update({ t: 'room', room: 'r', head: 3, unread: 1, last: msg(3) });
+  assert.notEqual(l.list, first);
+  assert.notEqual(l.list[0], first[0]);
+  assert.equal(emitted.length, 2);
+});
