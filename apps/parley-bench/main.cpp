@@ -270,7 +270,7 @@ int main(int argc, char** argv) {
     add("lost", std::to_string(lost));
     add("duplicated", std::to_string(r.duplicated));
     add("reordered", std::to_string(r.reordered));
-    add("deliveries_per_s", std::to_string(per_s(r.delivery_us.count())));
+    add("deliveries_per_s", std::to_string(per_s(r.delivered_in_window)));
     add("events_per_s", std::to_string(per_s(r.ack_us.count())));
     add("delivery_us", latency_json(r.delivery_us));
     add("ack_us", acks ? latency_json(r.ack_us) : "null");

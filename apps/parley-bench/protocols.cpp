@@ -1,6 +1,7 @@
 #include "protocols.hpp"
 
 #include <charconv>
+#include <deque>
 
 namespace parley::bench {
 namespace {
@@ -117,10 +118,12 @@ public:
   std::string target(const std::string&, const std::string&) const override { return "/"; }
   std::string join(const std::string& room, int64_t id) const override {
     // SUB, then PING: its PONG says the subscription is in place.
+    awaiting_pong_.push_back(id);
     return "SUB room." + room + " " + std::to_string(id) + "\r\nPING\r\n";
   }
   std::string publish(const std::string& room, const std::string&, const std::string& body,
-                      int64_t) const override {
+                      int64_t id) const override {
+    awaiting_pong_.push_back(id);
     // PING after every PUB: its PONG is the publish's acknowledgement (what a NATS client's
     // flush waits for: the server has routed the message to the subscribers' buffers).
     return "PUB room." + room + " " + std::to_string(body.size()) + "\r\n" + body +
@@ -154,8 +157,10 @@ public:
         if (!connected_) {
           connected_ = true;
           ev.push_back({server_event::kind::ready, -1, {}});
-        } else {
-          ev.push_back({server_event::kind::ack, next_sub_ack_++, {}});
+        } else if (!awaiting_pong_.empty()) {
+          // PONGs come in the order of the PINGs: the oldest request waiting is answered.
+          ev.push_back({server_event::kind::ack, awaiting_pong_.front(), {}});
+          awaiting_pong_.pop_front();
         }
       } else if (line.starts_with("INFO ")) {
         out.emplace_back(
@@ -178,7 +183,9 @@ private:
   std::string buf_;
   std::vector<std::string> bodies_;
   bool connected_ = false;
-  int64_t next_sub_ack_ = 1;  ///< Joins are numbered from 1 per connection (see client).
+  /// Request ids whose PING has not had its PONG yet, oldest first (join and publish are
+  /// const: they build frames, this is their only bookkeeping).
+  mutable std::deque<int64_t> awaiting_pong_;
 };
 
 }  // namespace

@@ -184,8 +184,12 @@ private:
     }
     last = counter;  // a skipped counter is a send the server refused: counted via acks
     ++result_.delivered;
+    last_arrival_ = steady::now();
+    auto now = mono_ns();
+    if (measuring(now) && last_arrival_ <= end_)
+      ++result_.delivered_in_window;
     if (measuring(sent))
-      result_.delivery_us.record(static_cast<uint64_t>((mono_ns() - sent) / 1000));
+      result_.delivery_us.record(static_cast<uint64_t>((now - sent) / 1000));
   }
 
   void on_error(client& c, std::string_view what) {
@@ -239,7 +243,7 @@ private:
         for (int i = 0; i < o_.in_flight; ++i)
           publish(*p);
       ioc_.restart();
-      ioc_.run_until(end_ + std::chrono::seconds{2});
+      drain();
       return;
     }
     // Every publisher sends on its own schedule; together they offer `rate`.
@@ -251,7 +255,7 @@ private:
       tick(*timers.back(), *p, steady::now(), interval);
     }
     ioc_.restart();
-    ioc_.run_until(end_ + std::chrono::seconds{2});  // the last deliveries arrive
+    drain();
   }
 
   void tick(asio::steady_timer& t, client& c, steady::time_point next, steady::duration step) {
@@ -273,7 +277,22 @@ private:
         for (int i = 0; i < o_.in_flight; ++i)
           publish(*c);
     ioc_.restart();
-    ioc_.run_until(end_ + std::chrono::seconds{2});
+    drain();
+  }
+
+  /// After the timed phase: runs until what is still on its way has arrived — every send
+  /// acked and no delivery for a second — or 60 s have passed. A server that fell behind
+  /// delivers its backlog late rather than having it counted as lost; what never comes is.
+  void drain() {
+    ioc_.restart();
+    ioc_.run_until(end_);
+    auto deadline = steady::now() + std::chrono::seconds{60};
+    while (steady::now() < deadline) {
+      ioc_.restart();
+      ioc_.run_for(std::chrono::milliseconds{100});
+      if (sent_at_.empty() && steady::now() - last_arrival_ > std::chrono::seconds{1})
+        break;
+    }
   }
 
   const options& o_;
@@ -288,6 +307,7 @@ private:
   size_t ready_ = 0;
   int64_t measure_from_ns_ = 0;
   steady::time_point end_;
+  steady::time_point last_arrival_;  ///< Of the latest delivery (drain()).
   shard_result result_;
 };
 
@@ -312,6 +332,7 @@ void shard_result::merge(const shard_result& o) {
   reordered += o.reordered;
   errors += o.errors;
   connected += o.connected;
+  delivered_in_window += o.delivered_in_window;
   failures += o.failures;
   connect_seconds = std::max(connect_seconds, o.connect_seconds);
 }
@@ -319,7 +340,8 @@ void shard_result::merge(const shard_result& o) {
 std::string shard_result::serialize() const {
   std::ostringstream out;
   out << sent << ' ' << acked << ' ' << delivered << ' ' << duplicated << ' ' << reordered << ' '
-      << errors << ' ' << connected << ' ' << failures << ' ' << connect_seconds << '|'
+      << errors << ' ' << connected << ' ' << failures << ' ' << delivered_in_window << ' '
+      << connect_seconds << '|'
       << delivery_us.serialize() << '|' << ack_us.serialize();
   return out.str();
 }
@@ -330,7 +352,7 @@ shard_result shard_result::parse(const std::string& line) {
   auto b = line.find('|', a + 1);
   std::istringstream head{line.substr(0, a)};
   head >> r.sent >> r.acked >> r.delivered >> r.duplicated >> r.reordered >> r.errors >>
-    r.connected >> r.failures >> r.connect_seconds;
+    r.connected >> r.failures >> r.delivered_in_window >> r.connect_seconds;
   r.delivery_us = hdr_histogram::parse(line.substr(a + 1, b - a - 1));
   r.ack_us = hdr_histogram::parse(line.substr(b + 1));
   return r;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { connect, devToken } from '@parley/client';
 import { useConnectionState, useConversations, usePresence, useRoom } from '../dist/index.js';
-import { startBroker } from './broker.js';
+import { startBroker } from '../../test-support/broker.mjs';
 import { renderHook } from './render.js';
 
 let broker;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../server.js';
 import { ParleyServerApi, tokenMinter } from '../parley.js';
-import { startBroker } from './broker.js';
+import { startBroker } from '../../../test-support/broker.mjs';
 
 const SECRET = 'example-shared-secret-0123456789abcdef';
 const API_KEY = 'example-server-api-key';

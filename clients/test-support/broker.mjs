@@ -1,3 +1,5 @@
+// Shared by the React binding's and the Express example's tests (clients/js has its own,
+// with a proxy and restarts).
 // Starts a real `parley serve` for a test: loopback, kernel-picked port, a temp data dir.
 // PARLEY_BIN names the binary (absolute path; the test script sets it).
 import { spawn } from 'node:child_process';
