@@ -6,6 +6,17 @@
 namespace parley::actors {
 namespace {
 
+/// Rooms a session remembers having sent to without joining (a publisher, the server API):
+/// their next send skips the directory. A stopped room answers request_receiver_down and
+/// is looked up again; the oldest entry makes room for a new one.
+constexpr size_t max_known_rooms = 16;
+
+/// A client request the session has taken: its id for the reply, its deadline's ticket.
+struct taken {
+  request_id id;
+  uint64_t ticket;
+};
+
 bool is_receiver_down(const caf::error& err) {
   return err == caf::sec::request_receiver_down;
 }
@@ -20,97 +31,161 @@ void answer_error(session_actor_ptr self, const request_id& id, error_info info)
   self->state.link->send_reply(reply{id, std::move(info)});
 }
 
-void done(session_actor_ptr self) {
+/// The request is answered now: true if its answer may go out, false if its deadline
+/// passed and the client had a timeout error already.
+bool settle(session_actor_ptr self, const taken& t) {
+  if (!self->state.deadlines.close(t.ticket))
+    return false;
   --self->state.in_flight;
+  return true;
 }
 
-void fail(session_actor_ptr self, const request_id& id, const caf::error& err) {
-  done(self);
-  answer_error(self, id, to_error_info(err));
+void fail(session_actor_ptr self, const taken& t, const caf::error& err) {
+  if (settle(self, t))
+    answer_error(self, t.id, to_error_info(err));
 }
 
 /// The reply handler of a request answered with a `T`: pass it on to the client.
 template <class T>
-auto pass_on(session_actor_ptr self, const request_id& id) {
+auto pass_on(session_actor_ptr self, const taken& t) {
   return [=](T& result) {
-    done(self);
-    answer(self, id, std::move(result));
+    if (settle(self, t))
+      answer(self, t.id, std::move(result));
   };
 }
 
 /// The reply handler of a request answered with nothing: `ok` to the client.
-auto plain_ok(session_actor_ptr self, const request_id& id) {
+auto plain_ok(session_actor_ptr self, const taken& t) {
   return [=]() {
-    done(self);
-    answer(self, id, ok_empty{});
+    if (settle(self, t))
+      answer(self, t.id, ok_empty{});
   };
 }
 
-/// Calls `f(room)` with the room's actor: the joined one, or the directory's answer.
-template <class F>
-void with_room(session_actor_ptr self, const std::string& room, const request_id& id, F f) {
-  auto& st = self->state;
-  if (auto i = st.joined.find(room); i != st.joined.end()) {
-    f(i->second);
-    return;
-  }
-  self->request(st.directory, st.cfg.request_timeout, get_room_atom::value, room)
-    .then([=](caf::actor& r) { f(r); }, [=](caf::error& err) { fail(self, id, err); });
+/// A sweep at a quarter of the timeout keeps each deadline to within 25 %.
+std::chrono::milliseconds sweep_interval(const session_config& cfg) {
+  return std::max(cfg.request_timeout / 4, std::chrono::milliseconds{1});
 }
 
-/// Sends `xs...` to the room and hands the reply to `on_ok`. A room that stopped between
-/// the lookup and the request (idle stop) is looked up again, once.
+void schedule_sweep(session_actor_ptr self) {
+  auto& st = self->state;
+  if (st.sweep_scheduled || st.deadlines.waiting() == 0)
+    return;
+  st.sweep_scheduled = true;
+  self->delayed_send(self, sweep_interval(st.cfg), sweep_atom::value);
+}
+
+/// Answers the requests past their deadline with a timeout error; their late answers, if
+/// any come, are dropped by `settle`.
+void sweep(session_actor_ptr self) {
+  auto& st = self->state;
+  st.sweep_scheduled = false;
+  st.deadlines.expire(self->clock().now(), [&](const request_id& id) {
+    --st.in_flight;
+    answer_error(self, id, to_error_info(caf::make_error(caf::sec::request_timeout)));
+  });
+  schedule_sweep(self);
+}
+
+const caf::actor* known_room(session_actor_ptr self, const std::string& room) {
+  auto& st = self->state;
+  if (auto i = st.joined.find(room); i != st.joined.end())
+    return &i->second;
+  for (auto& [name, actor] : st.known_rooms)
+    if (name == room)
+      return &actor;
+  return nullptr;
+}
+
+void remember_room(session_actor_ptr self, const std::string& room, const caf::actor& actor) {
+  auto& known = self->state.known_rooms;
+  if (self->state.joined.count(room))
+    return;
+  std::erase_if(known, [&](auto& k) { return k.first == room; });
+  if (known.size() >= max_known_rooms)
+    known.erase(known.begin());
+  known.emplace_back(room, actor);
+}
+
+void forget_room(session_actor_ptr self, const std::string& room) {
+  std::erase_if(self->state.known_rooms, [&](auto& k) { return k.first == room; });
+}
+
+/// Calls `f(room)` with the room's actor: a joined or known one, or the directory's answer.
+template <class F>
+void with_room(session_actor_ptr self, const std::string& room, const taken& t, F f) {
+  auto& st = self->state;
+  if (auto known = known_room(self, room)) {
+    auto r = *known;  // a copy: f may change the tables it came from
+    f(r);
+    return;
+  }
+  self->request(st.directory, caf::infinite, get_room_atom::value, room)
+    .then(
+      [=](caf::actor& r) {
+        remember_room(self, room, r);
+        // Past its deadline the client was told to retry: going on would act on it anyway.
+        if (self->state.deadlines.waiting(t.ticket))
+          f(r);
+      },
+      [=](caf::error& err) { fail(self, t, err); });
+}
+
+/// Sends `xs...` to the room and hands the reply to `on_ok`. A room that stopped since the
+/// session learned its actor (idle stop) is looked up again, once.
 template <class OnOk, class... Ts>
-void ask_room(session_actor_ptr self, const std::string& room, const request_id& id,
-              bool retried, OnOk on_ok, Ts... xs) {
-  with_room(self, room, id, [=](caf::actor& r) {
-    self->request(r, self->state.cfg.request_timeout, xs...)
-      .then(on_ok, [=](caf::error& err) {
-        if (!retried && is_receiver_down(err) && !self->state.joined.count(room)) {
-          ask_room(self, room, id, true, on_ok, xs...);
-          return;
-        }
-        fail(self, id, err);
-      });
+void ask_room(session_actor_ptr self, const std::string& room, const taken& t, bool retried,
+              OnOk on_ok, Ts... xs) {
+  with_room(self, room, t, [=](caf::actor& r) {
+    self->request(r, caf::infinite, xs...).then(on_ok, [=](caf::error& err) {
+      if (!retried && is_receiver_down(err) && !self->state.joined.count(room)) {
+        forget_room(self, room);
+        ask_room(self, room, t, true, on_ok, xs...);
+        return;
+      }
+      fail(self, t, err);
+    });
   });
 }
 
-void handle(session_actor_ptr self, const request_id& id, create_req& r) {
+void handle(session_actor_ptr self, const taken& t, create_req& r) {
   auto& st = self->state;
   // The server API creates rooms without becoming their member (creator "").
   auto creator = st.cfg.trusted ? std::string{} : st.user;
-  self->request(st.directory, st.cfg.request_timeout, create_atom::value, creator, r)
-    .then(pass_on<ok_create>(self, id), [=](caf::error& err) { fail(self, id, err); });
+  self->request(st.directory, caf::infinite, create_atom::value, creator, r)
+    .then(pass_on<ok_create>(self, t), [=](caf::error& err) { fail(self, t, err); });
 }
 
-void handle(session_actor_ptr self, const request_id& id, join_req& r) {
+void handle(session_actor_ptr self, const taken& t, join_req& r) {
   auto& st = self->state;
   if (!st.joined.count(r.room) && static_cast<int64_t>(st.joined.size()) >= st.cfg.max_rooms) {
-    done(self);
-    answer_error(self, id,
+    settle(self, t);
+    answer_error(self, t.id,
                  {error_code::too_large,
                   "joined " + std::to_string(st.cfg.max_rooms) + " rooms: leave one first"});
     return;
   }
-  join_args args{st.user, self->id(), st.link, r.since ? *r.since : -1, id};
+  join_args args{st.user, self->id(), st.link, r.since ? *r.since : -1, t.id};
   auto room_id = r.room;
-  with_room(self, room_id, id, [=](caf::actor& room) {
+  with_room(self, room_id, t, [=](caf::actor& room) {
     auto room_handle = room;
-    self->request(room, self->state.cfg.request_timeout, join_atom::value, args)
+    self->request(room, caf::infinite, join_atom::value, args)
       .then(
         [=](bool joined) {
-          // The room itself sent the `ok`, after the replay; only bookkeeping is left.
-          done(self);
+          // The room itself sent the `ok`, after the replay; only bookkeeping is left, and
+          // it holds even if the deadline passed meanwhile: the room has the subscriber.
+          settle(self, t);
           if (joined && !self->state.joined.count(room_id)) {
+            forget_room(self, room_id);
             self->state.joined.emplace(room_id, room_handle);
             self->monitor(room_handle);
           }
         },
-        [=](caf::error& err) { fail(self, id, err); });
+        [=](caf::error& err) { fail(self, t, err); });
   });
 }
 
-void handle(session_actor_ptr self, const request_id& id, leave_req& r) {
+void handle(session_actor_ptr self, const taken& t, leave_req& r) {
   auto& st = self->state;
   auto i = st.joined.find(r.room);
   if (i != st.joined.end()) {
@@ -118,75 +193,75 @@ void handle(session_actor_ptr self, const request_id& id, leave_req& r) {
     self->send(i->second, leave_atom::value, self->id());
     st.joined.erase(i);
   }
-  done(self);
-  answer(self, id, ok_empty{});
+  if (settle(self, t))
+    answer(self, t.id, ok_empty{});
 }
 
-void handle(session_actor_ptr self, const request_id& id, send_req& r) {
+void handle(session_actor_ptr self, const taken& t, send_req& r) {
   auto room = r.room;
-  ask_room(self, room, id, false, pass_on<ok_send>(self, id), send_atom::value,
+  ask_room(self, room, t, false, pass_on<ok_send>(self, t), send_atom::value,
            self->state.user, std::move(r), self->state.cfg.trusted);
 }
 
-void handle(session_actor_ptr self, const request_id& id, typing_req& r) {
-  ask_room(self, r.room, id, false, plain_ok(self, id), typing_atom::value, self->state.user,
+void handle(session_actor_ptr self, const taken& t, typing_req& r) {
+  ask_room(self, r.room, t, false, plain_ok(self, t), typing_atom::value, self->state.user,
            r.on, self->id());
 }
 
-void handle(session_actor_ptr self, const request_id& id, read_req& r) {
-  ask_room(self, r.room, id, false, plain_ok(self, id), read_atom::value, self->state.user,
+void handle(session_actor_ptr self, const taken& t, read_req& r) {
+  ask_room(self, r.room, t, false, plain_ok(self, t), read_atom::value, self->state.user,
            r.seq, self->id());
 }
 
-void handle(session_actor_ptr self, const request_id& id, history_req& r) {
+void handle(session_actor_ptr self, const taken& t, history_req& r) {
   auto room = r.room;
-  ask_room(self, room, id, false, pass_on<ok_history>(self, id), history_atom::value,
+  ask_room(self, room, t, false, pass_on<ok_history>(self, t), history_atom::value,
            self->state.user, std::move(r));
 }
 
 /// edit, delete, react, invite and remove: to the room, which answers with the new seq.
 template <class Atom, class Req, class... Ts>
-void change_request(session_actor_ptr self, const request_id& id, Req& r, Ts... xs) {
+void change_request(session_actor_ptr self, const taken& t, Req& r, Ts... xs) {
   auto room = r.room;
-  ask_room(self, room, id, false, pass_on<ok_send>(self, id), Atom::value, self->state.user,
+  ask_room(self, room, t, false, pass_on<ok_send>(self, t), Atom::value, self->state.user,
            std::move(r), xs...);
 }
 
-void handle(session_actor_ptr self, const request_id& id, edit_req& r) {
-  change_request<edit_atom>(self, id, r);
+void handle(session_actor_ptr self, const taken& t, edit_req& r) {
+  change_request<edit_atom>(self, t, r);
 }
-void handle(session_actor_ptr self, const request_id& id, delete_req& r) {
-  change_request<delete_atom>(self, id, r);
+void handle(session_actor_ptr self, const taken& t, delete_req& r) {
+  change_request<delete_atom>(self, t, r);
 }
-void handle(session_actor_ptr self, const request_id& id, react_req& r) {
-  change_request<react_atom>(self, id, r);
+void handle(session_actor_ptr self, const taken& t, react_req& r) {
+  change_request<react_atom>(self, t, r);
 }
-void handle(session_actor_ptr self, const request_id& id, invite_req& r) {
-  change_request<invite_atom>(self, id, r, self->state.cfg.trusted);
+void handle(session_actor_ptr self, const taken& t, invite_req& r) {
+  change_request<invite_atom>(self, t, r, self->state.cfg.trusted);
 }
-void handle(session_actor_ptr self, const request_id& id, remove_req& r) {
-  change_request<remove_atom>(self, id, r, self->state.cfg.trusted);
-}
-
-void handle(session_actor_ptr self, const request_id& id, rooms_req& r) {
-  auto& st = self->state;
-  self->request(st.reader, st.cfg.request_timeout, rooms_atom::value, st.user, r.limit)
-    .then(pass_on<ok_rooms>(self, id), [=](caf::error& err) { fail(self, id, err); });
+void handle(session_actor_ptr self, const taken& t, remove_req& r) {
+  change_request<remove_atom>(self, t, r, self->state.cfg.trusted);
 }
 
-void handle(session_actor_ptr self, const request_id& id, presence_req& r) {
+void handle(session_actor_ptr self, const taken& t, rooms_req& r) {
   auto& st = self->state;
-  self->request(st.presence, st.cfg.request_timeout, presence_atom::value, std::move(r.users))
-    .then(pass_on<ok_presence>(self, id), [=](caf::error& err) { fail(self, id, err); });
+  self->request(st.reader, caf::infinite, rooms_atom::value, st.user, r.limit)
+    .then(pass_on<ok_rooms>(self, t), [=](caf::error& err) { fail(self, t, err); });
+}
+
+void handle(session_actor_ptr self, const taken& t, presence_req& r) {
+  auto& st = self->state;
+  self->request(st.presence, caf::infinite, presence_atom::value, std::move(r.users))
+    .then(pass_on<ok_presence>(self, t), [=](caf::error& err) { fail(self, t, err); });
 }
 
 // auth and ping never reach a session: the connection answers them.
-void handle(session_actor_ptr self, const request_id& id, auth_req&) {
-  done(self);
+void handle(session_actor_ptr self, const taken& t, auth_req&) {
+  settle(self, t);
 }
-void handle(session_actor_ptr self, const request_id& id, ping_req&) {
-  done(self);
-  answer(self, id, pong{});
+void handle(session_actor_ptr self, const taken& t, ping_req&) {
+  if (settle(self, t))
+    answer(self, t.id, pong{});
 }
 
 /// Checks rate, load and the request's own fields; answers and returns false if refused.
@@ -244,14 +319,18 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
         joined.erase(i);
       }
     },
+    [=](sweep_atom) { sweep(self); },
     [=](inbound& in) {
       global_metrics().requests.inc();
       std::visit(
         [&](auto& req) {
           if (!admit(self, in.id, req))
             return;
-          ++self->state.in_flight;
-          handle(self, in.id, req);
+          auto& st = self->state;
+          ++st.in_flight;
+          taken t{in.id, st.deadlines.open(in.id, self->clock().now() + st.cfg.request_timeout)};
+          schedule_sweep(self);
+          handle(self, t, req);
         },
         in.req);
     },

@@ -6,10 +6,13 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "actors/client_link.hpp"
 #include "actors/messages.hpp"
 #include "actors/rate_limiter.hpp"
+#include "actors/request_deadlines.hpp"
 #include "actors/validation.hpp"
 
 namespace parley::actors {
@@ -38,7 +41,12 @@ struct session_state {
   caf::actor presence;
   caf::actor reader;  ///< For the user's conversation list.
   std::unordered_map<std::string, caf::actor> joined;  ///< room id -> room actor
+  /// Rooms sent to without joining (most recent last, a few): no directory round trip.
+  std::vector<std::pair<std::string, caf::actor>> known_rooms;
   int64_t in_flight = 0;
+  /// The deadlines of the requests in flight (the sweep answers the late ones).
+  request_deadlines<caf::actor_clock::time_point> deadlines;
+  bool sweep_scheduled = false;
   static inline const char* name = "parley.session";
 };
 

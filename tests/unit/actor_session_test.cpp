@@ -201,4 +201,69 @@ CAF_TEST(the presence registry counts sessions until they end) {
   CAF_CHECK_EQUAL(count(), 1);
 }
 
+CAF_TEST(a request nobody answers times out and frees its slot; a late answer is dropped) {
+  cfg.session.request_timeout = std::chrono::seconds{4};
+  cfg.session.max_requests_in_flight = 1;
+  cfg.session.announce_presence = false;
+  start();
+  make_room("r1", {"alice"});
+  // A directory that holds every lookup until the test tells it to answer (flush, i, room).
+  auto held = std::make_shared<std::vector<caf::typed_response_promise<caf::actor>>>();
+  auto silent = sys.spawn([held](caf::event_based_actor* s) -> caf::behavior {
+    return {
+      [held, s](get_room_atom, const std::string&) {
+        auto rp = s->make_response_promise<caf::actor>();
+        held->push_back(rp);
+        return rp;
+      },
+      [held](flush_atom, size_t i, caf::actor& r) { (*held)[i].deliver(r); },
+    };
+  });
+  session = sys.spawn(session_actor, std::string{"alice"}, link, cfg.session, silent,
+                      broker->presence(), caf::actor{});
+  consume_messages();
+  request(send_req{"r1", "c1", "late", "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "none");
+  for (int i = 0; i < 3; ++i) {  // 3 s: not yet
+    advance_time(std::chrono::seconds{1});
+    consume_messages();
+  }
+  CAF_CHECK_EQUAL(last_reply(), "none");
+  for (int i = 0; i < 3; ++i) {  // by 6 s (the timeout plus a sweep period) it has
+    advance_time(std::chrono::seconds{1});
+    consume_messages();
+  }
+  CAF_CHECK_EQUAL(last_reply(), "unavailable");
+  auto replies = link->items().size();
+  // Its slot is free again (max_requests_in_flight is 1): this one is taken and waits.
+  request(send_req{"r1", "c2", "next", "text", 0, ""});
+  CAF_CHECK_EQUAL(link->items().size(), replies);
+  CAF_REQUIRE_EQUAL(held->size(), 2u);
+  // The late answer to the first lookup must not send what the client was told to retry.
+  self->send(silent, flush_atom::value, size_t{0}, room("r1"));
+  consume_messages();
+  CAF_CHECK(stored_seqs("r1").empty());
+  CAF_CHECK_EQUAL(link->items().size(), replies);
+  self->send(silent, flush_atom::value, size_t{1}, room("r1"));
+  consume_messages();
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1}));
+  self->send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(sends without joining learn the room once and skip the directory afterwards) {
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  request(send_req{"r1", "c1", "x", "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  // From now on the session goes to the room directly: a directory that is gone does not
+  // matter to it (it would answer request_receiver_down otherwise).
+  self->send_exit(broker->directory(), caf::exit_reason::kill);
+  consume_messages();
+  request(send_req{"r1", "c2", "y", "text", 0, ""});
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1, 2}));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
