@@ -50,6 +50,7 @@ storage::result<std::unique_ptr<broker>> broker::start(caf::actor_system& sys,
   if (!c.session.limiter)
     c.session.limiter =
       std::make_shared<rate_limiter>(c.session.rate_per_s, c.session.rate_burst);
+  b->share_session_configs();
   // Each writer and reader owns one connection; opening them all first means a bad store
   // URL fails the start, not the first request.
   std::vector<std::shared_ptr<storage::store>> stores;
@@ -82,11 +83,18 @@ broker::~broker() {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
+void broker::share_session_configs() {
+  for (auto kind : {session_kind::websocket, session_kind::http_client, session_kind::server_api}) {
+    auto c = std::make_shared<session_config>(cfg_.session);
+    c->announce_presence = kind == session_kind::websocket;
+    c->trusted = kind == session_kind::server_api;
+    session_cfgs_[static_cast<size_t>(kind)] = std::move(c);
+  }
+}
+
 caf::actor broker::spawn_session(std::string user, link_ptr link, session_kind kind) {
   auto reader = readers_[pool_index(user, readers_.size())];
-  auto cfg = cfg_.session;
-  cfg.announce_presence = kind == session_kind::websocket;
-  cfg.trusted = kind == session_kind::server_api;
+  auto cfg = session_cfgs_[static_cast<size_t>(kind)];
   return sys_.spawn(session_actor, std::move(user), std::move(link), std::move(cfg), directory_,
                     presence_, reader);
 }

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -73,9 +74,13 @@ public:
 
 private:
   broker(caf::actor_system& sys, broker_config cfg) : sys_(sys), cfg_(std::move(cfg)) {}
+  /// Fills session_cfgs_ from cfg_.session (once that is complete).
+  void share_session_configs();
 
   caf::actor_system& sys_;
   broker_config cfg_;
+  /// The session settings of each session_kind, shared by all sessions of that kind.
+  std::array<std::shared_ptr<const session_config>, 3> session_cfgs_;
   std::vector<caf::actor> writers_;
   std::vector<caf::actor> readers_;
   caf::actor directory_;

@@ -93,9 +93,7 @@ private:
   /// else once the dropped part is the larger half (amortised O(1) per entry).
   void compact() {
     if (head_ == entries_.size()) {
-      entries_.clear();
-      if (entries_.capacity() > 64)
-        entries_.shrink_to_fit();
+      std::vector<entry>{}.swap(entries_);  // an idle session holds no memory for this
       head_ = 0;
     } else if (head_ > 32 && head_ * 2 > entries_.size()) {
       entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));

@@ -72,7 +72,7 @@ void schedule_sweep(session_actor_ptr self) {
   if (st.sweep_scheduled || st.deadlines.waiting() == 0)
     return;
   st.sweep_scheduled = true;
-  self->delayed_send(self, sweep_interval(st.cfg), sweep_atom::value);
+  self->delayed_send(self, sweep_interval(*st.cfg), sweep_atom::value);
 }
 
 /// Answers the requests past their deadline with a timeout error; their late answers, if
@@ -108,7 +108,10 @@ void remember_room(session_actor_ptr self, const std::string& room, const caf::a
 }
 
 void forget_room(session_actor_ptr self, const std::string& room) {
-  std::erase_if(self->state.known_rooms, [&](auto& k) { return k.first == room; });
+  auto& known = self->state.known_rooms;
+  std::erase_if(known, [&](auto& k) { return k.first == room; });
+  if (known.empty())
+    decltype(self->state.known_rooms){}.swap(known);  // a joined-only session keeps nothing
 }
 
 /// Calls `f(room)` with the room's actor: a joined or known one, or the directory's answer.
@@ -151,18 +154,18 @@ void ask_room(session_actor_ptr self, const std::string& room, const taken& t, b
 void handle(session_actor_ptr self, const taken& t, create_req& r) {
   auto& st = self->state;
   // The server API creates rooms without becoming their member (creator "").
-  auto creator = st.cfg.trusted ? std::string{} : st.user;
+  auto creator = st.cfg->trusted ? std::string{} : st.user;
   self->request(st.directory, caf::infinite, create_atom::value, creator, r)
     .then(pass_on<ok_create>(self, t), [=](caf::error& err) { fail(self, t, err); });
 }
 
 void handle(session_actor_ptr self, const taken& t, join_req& r) {
   auto& st = self->state;
-  if (!st.joined.count(r.room) && static_cast<int64_t>(st.joined.size()) >= st.cfg.max_rooms) {
+  if (!st.joined.count(r.room) && static_cast<int64_t>(st.joined.size()) >= st.cfg->max_rooms) {
     settle(self, t);
     answer_error(self, t.id,
                  {error_code::too_large,
-                  "joined " + std::to_string(st.cfg.max_rooms) + " rooms: leave one first"});
+                  "joined " + std::to_string(st.cfg->max_rooms) + " rooms: leave one first"});
     return;
   }
   join_args args{st.user, self->id(), st.link, r.since ? *r.since : -1, t.id};
@@ -192,6 +195,8 @@ void handle(session_actor_ptr self, const taken& t, leave_req& r) {
     self->demonitor(i->second);
     self->send(i->second, leave_atom::value, self->id());
     st.joined.erase(i);
+    if (st.joined.empty())
+      st.joined.shrink_to_fit();
   }
   if (settle(self, t))
     answer(self, t.id, ok_empty{});
@@ -200,7 +205,7 @@ void handle(session_actor_ptr self, const taken& t, leave_req& r) {
 void handle(session_actor_ptr self, const taken& t, send_req& r) {
   auto room = r.room;
   ask_room(self, room, t, false, pass_on<ok_send>(self, t), send_atom::value,
-           self->state.user, std::move(r), self->state.cfg.trusted);
+           self->state.user, std::move(r), self->state.cfg->trusted);
 }
 
 void handle(session_actor_ptr self, const taken& t, typing_req& r) {
@@ -237,10 +242,10 @@ void handle(session_actor_ptr self, const taken& t, react_req& r) {
   change_request<react_atom>(self, t, r);
 }
 void handle(session_actor_ptr self, const taken& t, invite_req& r) {
-  change_request<invite_atom>(self, t, r, self->state.cfg.trusted);
+  change_request<invite_atom>(self, t, r, self->state.cfg->trusted);
 }
 void handle(session_actor_ptr self, const taken& t, remove_req& r) {
-  change_request<remove_atom>(self, t, r, self->state.cfg.trusted);
+  change_request<remove_atom>(self, t, r, self->state.cfg->trusted);
 }
 
 void handle(session_actor_ptr self, const taken& t, rooms_req& r) {
@@ -268,18 +273,18 @@ void handle(session_actor_ptr self, const taken& t, ping_req&) {
 template <class Req>
 bool admit(session_actor_ptr self, const request_id& id, const Req& r) {
   auto& st = self->state;
-  if (st.cfg.limiter)
-    if (auto wait = st.cfg.limiter->take(st.user, self->clock().now())) {
+  if (st.cfg->limiter)
+    if (auto wait = st.cfg->limiter->take(st.user, self->clock().now())) {
       global_metrics().rate_limited.inc();
       answer_error(self, id, {error_code::rate_limited, "too many requests", *wait});
       return false;
     }
-  if (st.in_flight >= st.cfg.max_requests_in_flight) {
+  if (st.in_flight >= st.cfg->max_requests_in_flight) {
     answer_error(self, id, {error_code::rate_limited, "too many requests in flight", 100});
     return false;
   }
   if constexpr (!std::is_same_v<Req, auth_req> && !std::is_same_v<Req, ping_req>) {
-    if (auto e = validate(r, st.cfg.limits)) {
+    if (auto e = validate(r, st.cfg->limits)) {
       answer_error(self, id, *e);
       return false;
     }
@@ -290,16 +295,17 @@ bool admit(session_actor_ptr self, const request_id& id, const Req& r) {
 }  // namespace
 
 caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr link,
-                            session_config cfg, caf::actor directory, caf::actor presence,
+                            std::shared_ptr<const session_config> cfg, caf::actor directory,
+                            caf::actor presence,
                             caf::actor reader) {
   auto& st = self->state;
   st.user = std::move(user);
   st.link = std::move(link);
-  st.cfg = cfg;
+  st.cfg = std::move(cfg);
   st.directory = std::move(directory);
   st.presence = std::move(presence);
   st.reader = std::move(reader);
-  if (st.cfg.announce_presence)
+  if (st.cfg->announce_presence)
     self->send(st.presence, online_atom::value, st.user, st.link);
   self->set_down_handler([=](caf::down_msg& dm) {
     // A joined room went away (it never stops while it has subscribers, so it failed):
@@ -328,7 +334,7 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
             return;
           auto& st = self->state;
           ++st.in_flight;
-          taken t{in.id, st.deadlines.open(in.id, self->clock().now() + st.cfg.request_timeout)};
+          taken t{in.id, st.deadlines.open(in.id, self->clock().now() + st.cfg->request_timeout)};
           schedule_sweep(self);
           handle(self, t, req);
         },

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "actors/delivery_batch.hpp"
 #include "net/ws_connection.hpp"
 
@@ -35,6 +37,50 @@ void io_shard::flush_dirty() {
   }
   for (auto& c : batch)
     c->on_flush();
+}
+
+std::chrono::milliseconds io_shard::tick_period(int64_t shortest_deadline_ms) {
+  return std::chrono::milliseconds{std::clamp<int64_t>(shortest_deadline_ms / 4, 10, 1000)};
+}
+
+void io_shard::start_ticks(std::chrono::milliseconds period) {
+  tick_period_ = period;
+  arm_tick();
+}
+
+void io_shard::arm_tick() {
+  tick_timer_.expires_after(tick_period_);
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec)
+      return;  // the shard is stopping
+    tick();
+    arm_tick();
+  });
+}
+
+void io_shard::tick() {
+  auto now = std::chrono::steady_clock::now();
+  // Backwards: an entry that detaches itself is replaced by the last one, already visited.
+  for (size_t i = ticking_.size(); i-- > 0;)
+    if (i < ticking_.size())
+      ticking_[i]->on_tick(now);
+}
+
+void io_shard::attach(ticking* t) {
+  if (t->tick_slot_ != ticking::detached)
+    return;
+  t->tick_slot_ = static_cast<uint32_t>(ticking_.size());
+  ticking_.push_back(t);
+}
+
+void io_shard::detach(ticking* t) {
+  auto i = t->tick_slot_;
+  if (i == ticking::detached)
+    return;
+  ticking_[i] = ticking_.back();
+  ticking_[i]->tick_slot_ = i;
+  ticking_.pop_back();
+  t->tick_slot_ = ticking::detached;
 }
 
 }  // namespace parley::net

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -9,6 +12,22 @@
 namespace parley::net {
 
 class ws_connection;
+
+/// Something on a shard with deadlines to check (a connection's auth deadline, heartbeat,
+/// token expiry, closing linger): the shard's one periodic tick calls it, instead of a timer
+/// per connection. An idle connection so saves the timer and its pending wait (~260 B).
+class ticking {
+public:
+  virtual void on_tick(std::chrono::steady_clock::time_point now) = 0;
+
+protected:
+  ~ticking() = default;
+
+private:
+  friend class io_shard;
+  static constexpr uint32_t detached = UINT32_MAX;
+  uint32_t tick_slot_ = detached;  ///< Index in the shard's list.
+};
 
 /// One I/O thread's world: an io_context run by exactly one thread, and the connections that
 /// live on it. A connection never moves, so its handlers never run concurrently and need no
@@ -20,21 +39,38 @@ class ws_connection;
 /// then writes to all of them.
 class io_shard {
 public:
-  io_shard() : ioc_(1) {}
+  io_shard() : ioc_(1), tick_timer_(ioc_) {}
 
   boost::asio::io_context& context() { return ioc_; }
 
   /// Asks for `c->on_flush()` on this shard's thread soon. Any thread.
   void schedule_flush(std::shared_ptr<ws_connection> c);
 
+  /// Starts ticking every `period` (call once, before the shard's thread runs).
+  void start_ticks(std::chrono::milliseconds period);
+
+  /// Adds `t` to / removes it from the tick (the shard's thread; detaching twice is fine).
+  void attach(ticking* t);
+  void detach(ticking* t);
+
+  /// Milliseconds between ticks for these deadlines: a quarter of the shortest, so each
+  /// fires at most 25 % late; within [10 ms, 1 s].
+  static std::chrono::milliseconds tick_period(int64_t shortest_deadline_ms);
+
 private:
   void wake();
   void flush_dirty();
+  void arm_tick();
+  void tick();
 
   boost::asio::io_context ioc_;
   std::mutex mu_;
   std::vector<std::shared_ptr<ws_connection>> dirty_;
   bool posted_ = false;
+
+  boost::asio::steady_timer tick_timer_;
+  std::chrono::milliseconds tick_period_{1000};
+  std::vector<ticking*> ticking_;  ///< The shard's thread only.
 };
 
 }  // namespace parley::net

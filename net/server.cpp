@@ -66,12 +66,16 @@ void server::do_accept() {
 }
 
 void server::start() {
-  for (auto& shard : shards_)
+  auto& s = ctx_->settings();
+  auto period = io_shard::tick_period(std::min(s.heartbeat_ms, s.auth_deadline_ms));
+  for (auto& shard : shards_) {
+    shard->start_ticks(period);
     threads_.emplace_back([&ctx = shard->context()] {
       // Keep running while idle: handlers arrive from actor threads at any time.
       auto guard = asio::make_work_guard(ctx);
       ctx.run();
     });
+  }
 }
 
 void server::close_connections(std::chrono::milliseconds grace) {

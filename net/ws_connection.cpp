@@ -40,10 +40,11 @@ ws_connection::ws_connection(tcp::socket socket, io_shard& shard,
     ctx_(std::move(ctx)),
     enc_(enc),
     parser_(static_cast<size_t>(ctx_->settings().max_frame)),
-    timer_(socket_.get_executor()),
     ip_slot_(std::move(ip_slot)) {}
 
-ws_connection::~ws_connection() = default;
+ws_connection::~ws_connection() {
+  shard_.detach(this);  // normally done by teardown already
+}
 
 const std::string& ws_connection::out_frame::payload(actors::encoding enc) const {
   return shared ? shared->encoded(enc, &encode_event) : owned;
@@ -59,9 +60,9 @@ void ws_connection::start(std::optional<token_claims> claims, connection_slot us
   actors::global_metrics().connections_total.inc();
   auth_deadline_ = clock::now() + std::chrono::milliseconds{ctx_->settings().auth_deadline_ms};
   next_ping_ = clock::now() + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
+  shard_.attach(this);
   if (claims)
     authenticated(*claims, {}, std::move(user_slot));
-  arm_timer();
   if (!leftover.empty()) {
     std::vector<ws_message> msgs;
     auto st = parser_.feed(leftover, msgs);
@@ -201,14 +202,12 @@ void ws_connection::on_write(boost::system::error_code ec) {
 }
 
 void ws_connection::release_idle_buffers() {
-  // An idle connection keeps no output buffers: thousands of them add up.
-  constexpr size_t keep = 8;
-  if (queue_.capacity() > keep)
-    std::vector<out_frame>{}.swap(queue_);
-  if (in_write_.capacity() > keep)
-    std::vector<out_frame>{}.swap(in_write_);
-  if (gather_.capacity() > 2 * keep)
-    std::vector<asio::const_buffer>{}.swap(gather_);
+  // An idle connection keeps no output buffers at all: even a two-frame queue is 200 B, and
+  // 19,000 idle connections add that up. A busy one allocates them again per burst of
+  // writes (one malloc beside a sendmsg).
+  std::vector<out_frame>{}.swap(queue_);
+  std::vector<out_frame>{}.swap(in_write_);
+  std::vector<asio::const_buffer>{}.swap(gather_);
 }
 
 void ws_connection::reply_now(actors::request_id id, actors::reply_body body) {
@@ -353,7 +352,6 @@ void ws_connection::on_auth(const actors::request_id& id, const std::string& tok
     return;
   }
   token_exp_ = claims.exp;
-  arm_timer();
   reply_now(id, actors::ok_empty{});
 }
 
@@ -369,7 +367,6 @@ void ws_connection::authenticated(const token_claims& claims, const actors::requ
                   s.max_body,             s.max_rooms_per_connection,    s.rate_per_s,
                   s.rate_burst,           unix_millis()};
   reply_now(id, std::move(h));
-  arm_timer();
 }
 
 void ws_connection::bad_frame(const actors::request_id& id, std::string message) {
@@ -405,12 +402,8 @@ void ws_connection::start_close(uint16_t code, std::string_view reason) {
   outbound frame{control_frame{ws_opcode::close, close_payload(code, reason)}};
   enqueue(frame);
   close_queued_ = true;
-  // Bound the whole closing handshake, also for a peer that stopped reading.
-  timer_.expires_after(close_linger);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec)
-      self->teardown();
-  });
+  // Bound the whole closing handshake, also for a peer that stopped reading (on_tick).
+  close_deadline_ = clock::now() + close_linger;
   do_write();
 }
 
@@ -433,7 +426,7 @@ void ws_connection::teardown() {
     inbox_.clear();
   }
   boost::system::error_code ec;
-  timer_.cancel();
+  shard_.detach(this);
   socket_.close(ec);
   queue_.clear();
   queued_bytes_ = 0;
@@ -445,35 +438,17 @@ void ws_connection::teardown() {
   ctx_->remove(this);
 }
 
-// -- timers (the shard's thread) ------------------------------------------------------------------
+// -- deadlines (the shard's tick) ----------------------------------------------------------------
 
-void ws_connection::arm_timer() {
-  if (phase_ == phase::closing || phase_ == phase::closed)
+void ws_connection::on_tick(clock::time_point now) {
+  if (phase_ == phase::closed)
     return;
-  auto now = clock::now();
-  auto next = next_ping_;
-  if (phase_ == phase::awaiting_auth)
-    next = std::min(next, auth_deadline_);
-  if (token_exp_ > 0) {
-    // Expired is "now > exp + skew": wake in the first second where that holds (not one
-    // early, which re-armed every 10 ms and pinged each time). At most a day (the timer
-    // is re-armed before then): a far-future exp overflows neither `exp + skew` nor the
-    // clock's nanoseconds.
-    auto left = std::clamp<int64_t>(
-      token_exp_ - unix_seconds() + ctx_->verifier().config().skew_s + 1, 0, 86400);
-    next = std::min(next, now + std::chrono::seconds{left} + 10ms);
+  auto keep = shared_from_this();  // teardown may drop the last other reference
+  if (phase_ == phase::closing) {
+    if (now >= close_deadline_)
+      teardown();
+    return;
   }
-  timer_.expires_at(next);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec)
-      self->on_timer();
-  });
-}
-
-void ws_connection::on_timer() {
-  if (phase_ == phase::closing || phase_ == phase::closed)
-    return;
-  auto now = clock::now();
   auto unauthorized = static_cast<uint16_t>(actors::close_code::unauthorized);
   if (phase_ == phase::awaiting_auth && now >= auth_deadline_) {
     reply_now({}, actors::error_info{actors::error_code::unauthorized,
@@ -481,6 +456,7 @@ void ws_connection::on_timer() {
     start_close(unauthorized, "authentication timeout");
     return;
   }
+  // Expired is "now > exp + skew" (whole seconds): the tick finds it within its period.
   if (phase_ == phase::open && token_exp_ > 0 &&
       unix_seconds() - ctx_->verifier().config().skew_s > token_exp_) {
     reply_now({}, actors::error_info{actors::error_code::token_expired,
@@ -499,7 +475,6 @@ void ws_connection::on_timer() {
     enqueue(ping);
     do_write();
   }
-  arm_timer();
 }
 
 }  // namespace parley::net

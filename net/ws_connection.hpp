@@ -1,7 +1,6 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <caf/actor.hpp>
 
@@ -27,13 +26,15 @@ using tcp = asio::ip::tcp;
 /// One WebSocket connection after the upgrade: reads and parses frames, decodes requests
 /// (on the I/O thread), answers `auth` and `ping` itself, hands the rest to its session
 /// actor, and writes what actors push at it (the `client_link` side) — all queued frames in
-/// one gather write. Owns the heartbeat, the auth deadline, token expiry, the bad-frame
+/// one gather write. Owns the heartbeat, the auth deadline, token expiry (all three checked
+/// on its shard's tick), the bad-frame
 /// limit and the output limit (slow consumers are closed with 4009, never waited for).
 ///
 /// Threads: everything but the client_link calls runs on the thread of the connection's
 /// io_shard. The client_link calls come from actor threads: they append to a small locked
 /// inbox and, when it was empty, ask the shard for a flush (batched with other connections).
 class ws_connection : public actors::client_link,
+                      public ticking,
                       public std::enable_shared_from_this<ws_connection> {
 public:
   /// `ip_slot`: this connection's count for its peer address, held until teardown.
@@ -57,6 +58,9 @@ public:
 
   /// Encodes what the inbox holds and writes it (the shard's thread).
   void on_flush();
+
+  /// Checks the auth deadline, token expiry, heartbeat and closing linger (the shard's tick).
+  void on_tick(std::chrono::steady_clock::time_point now) override;
 
 private:
   enum class phase { awaiting_auth, open, closing, closed };
@@ -95,8 +99,6 @@ private:
   void reply_now(actors::request_id id, actors::reply_body body);
   void start_close(uint16_t code, std::string_view reason);
   void after_close_frame_written();
-  void arm_timer();
-  void on_timer();
   void teardown();
 
   tcp::socket socket_;
@@ -104,7 +106,6 @@ private:
   std::shared_ptr<server_context> ctx_;
   actors::encoding enc_;
   ws_frame_parser parser_;
-  asio::steady_timer timer_;
 
   phase phase_ = phase::awaiting_auth;
   caf::actor session_;
@@ -113,6 +114,7 @@ private:
   std::chrono::steady_clock::time_point auth_deadline_;
   int unanswered_pings_ = 0;
   std::chrono::steady_clock::time_point next_ping_;
+  std::chrono::steady_clock::time_point close_deadline_;  ///< While closing.
   std::vector<std::chrono::steady_clock::time_point> bad_frames_;  ///< within the window
 
   // Inbox from actor threads (guarded by mu_).

@@ -219,7 +219,8 @@ CAF_TEST(a request nobody answers times out and frees its slot; a late answer is
       [held](flush_atom, size_t i, caf::actor& r) { (*held)[i].deliver(r); },
     };
   });
-  session = sys.spawn(session_actor, std::string{"alice"}, link, cfg.session, silent,
+  session = sys.spawn(session_actor, std::string{"alice"}, link,
+                      std::make_shared<const session_config>(cfg.session), silent,
                       broker->presence(), caf::actor{});
   consume_messages();
   request(send_req{"r1", "c1", "late", "text", 0, ""});
