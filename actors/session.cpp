@@ -114,9 +114,10 @@ void forget_room(session_actor_ptr self, const std::string& room) {
     decltype(self->state.known_rooms){}.swap(known);  // a joined-only session keeps nothing
 }
 
-/// Calls `f(room)` with the room's actor: a joined or known one, or the directory's answer.
-template <class F>
-void with_room(session_actor_ptr self, const std::string& room, const taken& t, F f) {
+/// Calls `f(room)` with the room's actor: a joined or known one, or the directory's answer;
+/// or `on_error` with the directory's error.
+template <class OnError, class F>
+void with_room(session_actor_ptr self, const std::string& room, OnError on_error, F f) {
   auto& st = self->state;
   if (auto known = known_room(self, room)) {
     auto r = *known;  // a copy: f may change the tables it came from
@@ -127,11 +128,9 @@ void with_room(session_actor_ptr self, const std::string& room, const taken& t, 
     .then(
       [=](caf::actor& r) {
         remember_room(self, room, r);
-        // Past its deadline the client was told to retry: going on would act on it anyway.
-        if (self->state.deadlines.waiting(t.ticket))
-          f(r);
+        f(r);
       },
-      [=](caf::error& err) { fail(self, t, err); });
+      on_error);
 }
 
 /// Sends `xs...` to the room and hands the reply to `on_ok`. A room that stopped since the
@@ -139,7 +138,11 @@ void with_room(session_actor_ptr self, const std::string& room, const taken& t, 
 template <class OnOk, class... Ts>
 void ask_room(session_actor_ptr self, const std::string& room, const taken& t, bool retried,
               OnOk on_ok, Ts... xs) {
-  with_room(self, room, t, [=](caf::actor& r) {
+  auto on_error = [=](caf::error& err) { fail(self, t, err); };
+  with_room(self, room, on_error, [=](caf::actor& r) {
+    // Past its deadline the client was told to retry: going on would act on it anyway.
+    if (!self->state.deadlines.waiting(t.ticket))
+      return;
     self->request(r, caf::infinite, xs...).then(on_ok, [=](caf::error& err) {
       if (!retried && is_receiver_down(err) && !self->state.joined.count(room)) {
         forget_room(self, room);
@@ -159,18 +162,55 @@ void handle(session_actor_ptr self, const taken& t, create_req& r) {
     .then(pass_on<ok_create>(self, t), [=](caf::error& err) { fail(self, t, err); });
 }
 
+/// The room answered a join (`joined`: it subscribed this session) or it failed.
+void join_done(session_actor_ptr self, const std::string& room_id, bool joined,
+               const caf::actor& room) {
+  auto& st = self->state;
+  bool left_meanwhile = false;
+  if (auto p = st.joins_pending.find(room_id); p != st.joins_pending.end()) {
+    left_meanwhile = p->second.leave;
+    if (left_meanwhile && joined && !p->second.leave_sent) {
+      // The client left before this answer came: the room sees the leave after the join.
+      p->second.leave_sent = true;
+      self->send(room, leave_atom::value, self->id());
+    }
+    if (--p->second.count == 0) {
+      st.joins_pending.erase(p);
+      if (st.joins_pending.empty())
+        st.joins_pending.shrink_to_fit();  // an idle session holds nothing for it
+    }
+  }
+  if (!joined || left_meanwhile || st.joined.count(room_id))
+    return;
+  forget_room(self, room_id);
+  st.joined.emplace(room_id, room);
+  self->monitor(room);
+}
+
 void handle(session_actor_ptr self, const taken& t, join_req& r) {
   auto& st = self->state;
-  if (!st.joined.count(r.room) && static_cast<int64_t>(st.joined.size()) >= st.cfg->max_rooms) {
+  auto room_id = r.room;
+  // Joins still waiting for the room count too: the room sends the client its `ok` before
+  // the session hears back, so the client's next join may come first.
+  bool counted = st.joined.count(room_id) || st.joins_pending.count(room_id);
+  if (!counted && static_cast<int64_t>(st.joined.size() + st.joins_pending.size())
+                    >= st.cfg->max_rooms) {
     settle(self, t);
     answer_error(self, t.id,
                  {error_code::too_large,
                   "joined " + std::to_string(st.cfg->max_rooms) + " rooms: leave one first"});
     return;
   }
+  auto& pending = st.joins_pending[room_id];
+  ++pending.count;
+  pending.leave = false;  // the latest request wins
+  pending.leave_sent = false;
   join_args args{st.user, self->id(), st.link, r.since ? *r.since : -1, t.id};
-  auto room_id = r.room;
-  with_room(self, room_id, t, [=](caf::actor& room) {
+  auto on_error = [=](caf::error& err) {
+    join_done(self, room_id, false, {});
+    fail(self, t, err);
+  };
+  with_room(self, room_id, on_error, [=](caf::actor& room) {
     auto room_handle = room;
     self->request(room, caf::infinite, join_atom::value, args)
       .then(
@@ -178,18 +218,19 @@ void handle(session_actor_ptr self, const taken& t, join_req& r) {
           // The room itself sent the `ok`, after the replay; only bookkeeping is left, and
           // it holds even if the deadline passed meanwhile: the room has the subscriber.
           settle(self, t);
-          if (joined && !self->state.joined.count(room_id)) {
-            forget_room(self, room_id);
-            self->state.joined.emplace(room_id, room_handle);
-            self->monitor(room_handle);
-          }
+          join_done(self, room_id, joined, room_handle);
         },
-        [=](caf::error& err) { fail(self, t, err); });
+        on_error);
   });
 }
 
 void handle(session_actor_ptr self, const taken& t, leave_req& r) {
   auto& st = self->state;
+  auto p = st.joins_pending.find(r.room);
+  if (p != st.joins_pending.end()) {
+    p->second.leave = true;  // join_done sends the leave after the room's answer
+    p->second.leave_sent = false;
+  }
   auto i = st.joined.find(r.room);
   if (i != st.joined.end()) {
     self->demonitor(i->second);
@@ -197,6 +238,8 @@ void handle(session_actor_ptr self, const taken& t, leave_req& r) {
     st.joined.erase(i);
     if (st.joined.empty())
       st.joined.shrink_to_fit();
+    if (p != st.joins_pending.end())
+      p->second.leave_sent = true;  // this leave reaches the room after the pending join
   }
   if (settle(self, t))
     answer(self, t.id, ok_empty{});

@@ -44,6 +44,14 @@ struct session_state {
   /// Room id -> room actor. A sorted vector: a session joins a few rooms, and a node-based
   /// map cost ~170 B per idle connection (node and bucket array) where this costs ~40 B.
   boost::container::flat_map<std::string, caf::actor> joined;
+  /// Joins asked of a room and not yet answered (see handle(join_req)); `leave`: the
+  /// client left meanwhile, `leave_sent`: the room has been told.
+  struct pending_join {
+    int count = 0;
+    bool leave = false;
+    bool leave_sent = false;
+  };
+  boost::container::flat_map<std::string, pending_join> joins_pending;
   /// Rooms sent to without joining (most recent last, a few): no directory round trip.
   std::vector<std::pair<std::string, caf::actor>> known_rooms;
   int64_t in_flight = 0;

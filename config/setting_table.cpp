@@ -236,7 +236,9 @@ std::vector<setting_info> build_table() {
                    "environment).",
                    list(&s::api_keys)));
   t.push_back(make("auth.deadline_ms", "--auth-deadline-ms", "PARLEY_AUTH_DEADLINE_MS",
-                   "A connection not authenticated by then is closed with 4001.",
+                   "A connection not authenticated by then is closed with 4001 (checked on "
+                   "its I/O thread's tick, a quarter of the shorter of this and the "
+                   "heartbeat: up to that much later).",
                    int64(&s::auth_deadline_ms, 100, big)));
 
   t.push_back(make("limits.frame", "--max-frame", "PARLEY_MAX_FRAME",
@@ -267,8 +269,9 @@ std::vector<setting_info> build_table() {
                    "PARLEY_BAD_FRAMES_WINDOW_MS", "The window for limits.bad_frames.",
                    int64(&s::bad_frames_window_ms, 1, big)));
   t.push_back(make("limits.heartbeat_ms", "--heartbeat-ms", "PARLEY_HEARTBEAT_MS",
-                   "WebSocket ping interval; a connection that answers two pings in a row "
-                   "with nothing is closed.",
+                   "WebSocket ping interval (on the I/O thread's tick, up to a quarter "
+                   "late); a connection that answers two pings in a row with nothing is "
+                   "closed.",
                    int64(&s::heartbeat_ms, 10, big)));
   t.push_back(make("limits.rate_per_s", "--rate-per-s", "PARLEY_RATE_PER_S",
                    "Requests per second per connection (token bucket refill); beyond: "

@@ -267,4 +267,48 @@ CAF_TEST(sends without joining learn the room once and skip the directory afterw
   CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1, 2}));
 }
 
+CAF_TEST(joins the room has not answered yet count toward the limit) {
+  cfg.session.max_rooms = 2;
+  start();
+  make_room("a", {"alice"});
+  make_room("b", {"alice"});
+  make_room("c", {"alice"});
+  open_session("alice");
+  // Back to back, as a client does that sends its next join on the first one's `ok`
+  // (which the room sends before the session hears back).
+  for (auto room : {"a", "b", "c"})
+    self->send(session, inbound{request_id::of(next_id++), join_req{room, std::nullopt}});
+  consume_messages();
+  std::vector<std::string> oks;
+  std::vector<std::string> errors;
+  for (auto& i : link->items())
+    if (auto r = std::get_if<reply>(&i)) {
+      if (auto ok = std::get_if<ok_join>(&r->body))
+        oks.push_back(ok->room);
+      if (auto e = std::get_if<error_info>(&r->body))
+        errors.push_back(to_string(e->code));
+    }
+  CAF_CHECK_EQUAL(oks, (std::vector<std::string>{"a", "b"}));
+  CAF_CHECK_EQUAL(errors, (std::vector<std::string>{"too_large"}));
+}
+
+CAF_TEST(a leave sent before the join was answered unsubscribes) {
+  start();
+  make_room("r1", {"alice", "bob"});
+  open_session("alice");
+  self->send(session, inbound{request_id::of(next_id++), join_req{"r1", std::nullopt}});
+  self->send(session, inbound{request_id::of(next_id++), leave_req{"r1"}});
+  consume_messages();
+  auto bob_link = std::make_shared<recording_link>();
+  auto bob = broker->spawn_session("bob", bob_link);
+  consume_messages();
+  self->send(bob, inbound{request_id::of(1), send_req{"r1", "c1", "after", "text", 0, ""}});
+  consume_messages();
+  CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1}));
+  CAF_CHECK(link->seqs().empty());  // alice left: no event reaches her
+  // and she can join again (her session does not think she is still in)
+  request(join_req{"r1", std::nullopt});
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
