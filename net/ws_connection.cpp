@@ -1,11 +1,11 @@
 #include "net/ws_connection.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
 #include "actors/messages.hpp"
@@ -164,15 +164,41 @@ void ws_connection::do_write() {
   gather_.clear();
   for (auto& f : in_write_) {
     const auto& p = f.payload(enc_);
-    gather_.emplace_back(f.header, f.header_size);
-    if (!p.empty())
-      gather_.emplace_back(p.data(), p.size());
+    gather_.add(f.header, f.header_size);
+    gather_.add(p.data(), p.size());
   }
   writing_ = true;
-  asio::async_write(socket_, gather_,
-                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                      self->on_write(ec);
-                    });
+  write_pending();
+}
+
+void ws_connection::write_pending() {
+  // The socket is non-blocking: write what it takes now, wait for room only when it is full.
+  while (!gather_.done()) {
+    auto msg = gather_.message();
+    auto n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      gather_.advance(static_cast<size_t>(n));
+      continue;
+    }
+    if (errno == EINTR)
+      continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      socket_.async_wait(tcp::socket::wait_write,
+                         [self = shared_from_this()](boost::system::error_code ec) {
+                           if (ec)
+                             self->on_write(ec);
+                           else
+                             self->write_pending();
+                         });
+      return;
+    }
+    // A failed socket: tear down from a handler of its own, not inside whoever asked to
+    // write (a read handler, a flush of many connections).
+    boost::system::error_code ec{errno, boost::system::system_category()};
+    asio::post(socket_.get_executor(), [self = shared_from_this(), ec] { self->on_write(ec); });
+    return;
+  }
+  on_write({});
 }
 
 void ws_connection::on_write(boost::system::error_code ec) {
@@ -207,7 +233,7 @@ void ws_connection::release_idle_buffers() {
   // writes (one malloc beside a sendmsg).
   std::vector<out_frame>{}.swap(queue_);
   std::vector<out_frame>{}.swap(in_write_);
-  std::vector<asio::const_buffer>{}.swap(gather_);
+  gather_.release();
 }
 
 void ws_connection::reply_now(actors::request_id id, actors::reply_body body) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/client_link.hpp"
+#include "net/gather_cursor.hpp"
 #include "net/io_shard.hpp"
 #include "net/jwt.hpp"
 #include "net/server_context.hpp"
@@ -26,7 +27,7 @@ using tcp = asio::ip::tcp;
 /// One WebSocket connection after the upgrade: reads and parses frames, decodes requests
 /// (on the I/O thread), answers `auth` and `ping` itself, hands the rest to its session
 /// actor, and writes what actors push at it (the `client_link` side) — all queued frames in
-/// one gather write. Owns the heartbeat, the auth deadline, token expiry (all three checked
+/// one gather write (sendmsg in place; a wait for the socket only when it is full). Owns the heartbeat, the auth deadline, token expiry (all three checked
 /// on its shard's tick), the bad-frame
 /// limit and the output limit (slow consumers are closed with 4009, never waited for).
 ///
@@ -86,6 +87,7 @@ private:
   // -- the shard's thread ------------------------------------------------------------------
   void enqueue(outbound& item);
   void do_write();
+  void write_pending();
   void on_write(boost::system::error_code ec);
   void release_idle_buffers();
   void do_read();
@@ -130,7 +132,7 @@ private:
   bool writing_ = false;
   bool close_queued_ = false;
   bool close_written_ = false;
-  std::vector<asio::const_buffer> gather_;
+  gather_cursor gather_;  ///< The buffers of in_write_ and how much of them is written.
 
   // Counted connections (limits.connections_per_ip / _user): given back by teardown, or
   // by the destructor if teardown never ran; exactly once either way.

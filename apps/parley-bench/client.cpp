@@ -1,19 +1,28 @@
 #include "client.hpp"
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <cstring>
+
+#include "ws_client_frames.hpp"
 
 namespace parley::bench {
 
-namespace beast = boost::beast;
-namespace ws = beast::websocket;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+constexpr size_t read_chunk = 64 * 1024;  ///< Bytes asked of each read system call.
+}
+
 struct client::impl {
-  explicit impl(asio::io_context& ioc) : stream(ioc) {}
-  ws::stream<beast::tcp_stream> stream;
-  beast::flat_buffer buf;
+  explicit impl(asio::io_context& ioc) : sock(ioc) {}
+  tcp::socket sock;
+  std::vector<char> in;  ///< Bytes read and not yet parsed: [0, held).
+  size_t held = 0;
+  bool upgraded = false;
+  ws_client_frames frames;
   std::vector<server_event> events;
   std::vector<std::string> replies;
 };
@@ -24,19 +33,15 @@ client::client(asio::io_context& ioc, std::unique_ptr<protocol> proto, callbacks
     proto_(std::move(proto)),
     cb_(std::move(cb)),
     user_(std::move(user)),
-    room_(std::move(room)) {
-  // The load generator is not what is measured: cheap masks, no deflate.
-  impl_->stream.secure_prng(false);
-  impl_->stream.auto_fragment(false);
-}
+    room_(std::move(room)) {}
 
 client::~client() = default;
 
 void client::start(const tcp::endpoint& server, const asio::ip::address& source,
                    const std::string& token) {
   auto self = shared_from_this();
-  auto& sock = beast::get_lowest_layer(impl_->stream).socket();
-  beast::error_code ec;
+  auto& sock = impl_->sock;
+  boost::system::error_code ec;
   sock.open(server.protocol(), ec);
   if (!ec)
     sock.bind(tcp::endpoint{source, 0}, ec);  // many source addresses: many port ranges
@@ -44,57 +49,89 @@ void client::start(const tcp::endpoint& server, const asio::ip::address& source,
     cb_.error(*this, "bind " + source.to_string() + ": " + ec.message());
     return;
   }
-  beast::get_lowest_layer(impl_->stream).async_connect(server, [self, token](beast::error_code ec) {
+  sock.async_connect(server, [self, token](boost::system::error_code ec) {
     if (ec) {
       self->cb_.error(*self, "connect: " + ec.message());
       return;
     }
-    beast::get_lowest_layer(self->impl_->stream).socket().set_option(tcp::no_delay(true));
-    auto sub = self->proto_->subprotocol();
-    self->impl_->stream.set_option(ws::stream_base::decorator([sub](ws::request_type& req) {
-      if (!sub.empty())
-        req.set(beast::http::field::sec_websocket_protocol, sub);
-    }));
-    auto target = self->proto_->target(self->user_, token);
-    self->impl_->stream.async_handshake("127.0.0.1", target, [self](beast::error_code ec) {
-      if (ec) {
-        self->cb_.error(*self, "handshake: " + ec.message());
-        return;
-      }
-      self->impl_->stream.text(true);
-      self->read();
-    });
+    self->impl_->sock.set_option(tcp::no_delay(true));
+    self->out_ = upgrade_request(self->proto_->target(self->user_, token),
+                                 self->proto_->subprotocol());
+    self->write_next();
+    self->read();
   });
 }
 
 void client::read() {
+  auto& im = *impl_;
+  if (im.in.size() < im.held + read_chunk)
+    im.in.resize(im.held + read_chunk);
   auto self = shared_from_this();
-  impl_->stream.async_read(impl_->buf, [self](beast::error_code ec, size_t) {
-    if (ec) {
-      if (!self->closed_)
-        self->cb_.error(*self, "read: " + ec.message());
-      return;
-    }
-    auto& im = *self->impl_;
-    auto data = im.buf.data();
-    std::string_view frame{static_cast<const char*>(data.data()), data.size()};
-    im.events.clear();
-    im.replies.clear();
-    self->proto_->parse(frame, im.events, im.replies);
-    for (auto& r : im.replies)
-      self->send(std::move(r));
-    for (auto& e : im.events) {
-      switch (e.k) {
-        case server_event::kind::ready: self->cb_.ready(*self); break;
-        case server_event::kind::ack: self->cb_.ack(*self, e.id); break;
-        case server_event::kind::delivery: self->cb_.delivery(*self, e.body); break;
-        case server_event::kind::error: self->cb_.error(*self, e.body); break;
-        case server_event::kind::none: break;
+  im.sock.async_read_some(
+    asio::buffer(im.in.data() + im.held, im.in.size() - im.held),
+    [self](boost::system::error_code ec, size_t n) {
+      if (ec) {
+        if (!self->closed_)
+          self->cb_.error(*self, "read: " + ec.message());
+        return;
       }
+      auto& im = *self->impl_;
+      im.held += n;
+      if (!self->consume())
+        return;
+      self->read();
+    });
+}
+
+bool client::consume() {
+  auto& im = *impl_;
+  std::string_view data{im.in.data(), im.held};
+  size_t used = 0;
+  if (!im.upgraded) {
+    auto end = data.find("\r\n\r\n");
+    if (end == std::string_view::npos)
+      return true;  // the response is still on its way
+    auto status = data.substr(0, data.find("\r\n"));
+    if (!status.starts_with("HTTP/1.1 101")) {
+      cb_.error(*this, "handshake: " + std::string{status});
+      return false;
     }
-    im.buf.consume(im.buf.size());
-    self->read();
-  });
+    im.upgraded = true;
+    used = end + 4;
+  }
+  std::string failure;
+  used += im.frames.parse(
+    data.substr(used),
+    [&](std::string_view message) { on_message(message); },
+    [&](std::string_view ping) { send_frame(ws_frame_op::pong, ping); },
+    failure);
+  if (!failure.empty()) {
+    if (!closed_)
+      cb_.error(*this, "read: " + failure);
+    return false;
+  }
+  // Keep the incomplete tail for the next read.
+  std::memmove(im.in.data(), im.in.data() + used, im.held - used);
+  im.held -= used;
+  return !closed_;
+}
+
+void client::on_message(std::string_view message) {
+  auto& im = *impl_;
+  im.events.clear();
+  im.replies.clear();
+  proto_->parse(message, im.events, im.replies);
+  for (auto& r : im.replies)
+    send(r);
+  for (auto& e : im.events) {
+    switch (e.k) {
+      case server_event::kind::ready: cb_.ready(*this); break;
+      case server_event::kind::ack: cb_.ack(*this, e.id); break;
+      case server_event::kind::delivery: cb_.delivery(*this, e.body); break;
+      case server_event::kind::error: cb_.error(*this, e.body); break;
+      case server_event::kind::none: break;
+    }
+  }
 }
 
 void client::join(int64_t id) {
@@ -107,14 +144,18 @@ void client::publish(const std::string& cid, const std::string& body, int64_t id
 
 void client::close() {
   closed_ = true;
-  beast::error_code ec;
-  beast::get_lowest_layer(impl_->stream).socket().close(ec);
+  boost::system::error_code ec;
+  impl_->sock.close(ec);
 }
 
-void client::send(std::string text) {
+void client::send(std::string_view text) {
+  send_frame(ws_frame_op::text, text);
+}
+
+void client::send_frame(ws_frame_op op, std::string_view payload) {
   if (closed_)
     return;
-  out_.push_back(std::move(text));
+  append_client_frame(out_, op, payload);
   if (!writing_)
     write_next();
 }
@@ -125,17 +166,19 @@ void client::write_next() {
     return;
   }
   writing_ = true;
+  in_write_.swap(out_);  // everything queued goes out in one write
+  out_.clear();
   auto self = shared_from_this();
-  impl_->stream.async_write(asio::buffer(out_.front()), [self](beast::error_code ec, size_t) {
-    if (ec) {
-      if (!self->closed_)
-        self->cb_.error(*self, "write: " + ec.message());
-      self->writing_ = false;
-      return;
-    }
-    self->out_.pop_front();
-    self->write_next();
-  });
+  asio::async_write(impl_->sock, asio::buffer(in_write_),
+                    [self](boost::system::error_code ec, size_t) {
+                      if (ec) {
+                        if (!self->closed_)
+                          self->cb_.error(*self, "write: " + ec.message());
+                        self->writing_ = false;
+                        return;
+                      }
+                      self->write_next();
+                    });
 }
 
 }  // namespace parley::bench

@@ -1,0 +1,88 @@
+"""The load generator (parley-bench, from $PARLEY_BENCH) against the real broker: every
+scenario runs to completion with nothing lost, duplicated or reordered, and its figures add
+up. The benchmark's numbers are only worth reading if these hold."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+import parley_harness as H
+
+BROKER_FLAGS = ("--connections-per-ip", "0", "--connections-per-user", "0",
+                # Pings every 400 ms: a client that did not answer them would be cut
+                # within the held connections' two seconds.
+                "--heartbeat-ms", "400")
+
+
+def bench(broker, *args):
+    path = os.environ.get("PARLEY_BENCH", "")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail("PARLEY_BENCH must name the parley-bench binary", pytrace=False)
+    cmd = [path, *[str(a) for a in args], "--port", str(broker.port),
+           "--secret", broker.secret, "--source-ips", "2"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=H.scaled(60))
+    assert p.returncode == 0, p.stderr
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    assert lines, "no JSON line in: " + p.stdout
+    return json.loads(lines[-1]), p.stderr
+
+
+@pytest.fixture
+def broker(broker_factory):
+    # One per test: the bench names its rooms and users the same way every run.
+    return broker_factory(*BROKER_FLAGS)
+
+
+def check_clean(r, stderr):
+    assert r["errors"] == 0, stderr
+    assert r["failures"] == 0, stderr
+    if r["scenario"] != "connect":
+        assert (r["lost"], r["duplicated"], r["reordered"]) == (0, 0, 0)
+
+
+def test_open_loop_fanout_delivers_every_acked_message_to_every_subscriber(broker):
+    r, err = bench(broker, "fanout", "--rooms", 3, "--subscribers", 20, "--publishers", 1,
+                   "--rate", 150, "--duration", 1, "--warmup", 0.5)
+    check_clean(r, err)
+    assert r["connected"] == 3 * 21
+    assert r["acked"] == r["sent"] > 100
+    assert r["delivered"] == r["acked"] * 20
+    assert r["delivery_us"]["count"] > 0 and r["delivery_us"]["p50"] > 0
+
+
+def test_closed_loop_fanout_keeps_its_window_full_and_loses_nothing(broker):
+    r, err = bench(broker, "fanout", "--rooms", 2, "--subscribers", 50, "--publishers", 1,
+                   "--rate", 0, "--in-flight", 16, "--duration", 1, "--warmup", 0.3)
+    check_clean(r, err)
+    assert r["acked"] == r["sent"] > 16
+    assert r["delivered"] == r["acked"] * 50
+
+
+def test_durable_scenario_counts_acked_events(broker):
+    r, err = bench(broker, "durable", "--rooms", 4, "--in-flight", 4, "--duration", 1)
+    check_clean(r, err)
+    assert r["acked"] > 0 and r["events_per_s"] > 0
+    assert r["ack_us"]["count"] > 0
+
+
+def test_held_connections_answer_pings_and_report_memory(broker):
+    r, err = bench(broker, "connect", "--connections", 60, "--rooms", 3, "--hold", 2,
+                   "--server-pid", broker.proc.pid)
+    check_clean(r, err)
+    assert r["connected"] == 60
+    assert r["kib_per_connection"] > 0
+
+
+def test_a_refused_connection_is_reported_not_hidden(broker):
+    # A token signed with another secret: the broker refuses the upgrade, and the bench
+    # says so (exit status and message) instead of reporting figures.
+    path = os.environ.get("PARLEY_BENCH", "")
+    p = subprocess.run([path, "fanout", "--rooms", "1", "--subscribers", "2",
+                        "--publishers", "1", "--rate", "10", "--duration", "0.2",
+                        "--port", str(broker.port),
+                        "--secret", "not-the-secret-0123456789abcdef0123"],
+                       capture_output=True, text=True, timeout=H.scaled(60))
+    assert p.returncode != 0
+    assert "handshake" in p.stderr, p.stderr
