@@ -50,7 +50,6 @@ storage::result<std::unique_ptr<broker>> broker::start(caf::actor_system& sys,
   if (!c.session.limiter)
     c.session.limiter =
       std::make_shared<rate_limiter>(c.session.rate_per_s, c.session.rate_burst);
-  b->share_session_configs();
   // Each writer and reader owns one connection; opening them all first means a bad store
   // URL fails the start, not the first request.
   std::vector<std::shared_ptr<storage::store>> stores;
@@ -71,6 +70,7 @@ storage::result<std::unique_ptr<broker>> broker::start(caf::actor_system& sys,
   b->presence_ = sys.spawn(presence_actor, c.presence, b->writers_[0], b->readers_[0]);
   c.room.presence = b->presence_;
   b->directory_ = sys.spawn(directory_actor, c.room, b->writers_, b->readers_);
+  b->share_session_configs();
   return b;
 }
 
@@ -88,6 +88,8 @@ void broker::share_session_configs() {
     auto c = std::make_shared<session_config>(cfg_.session);
     c->announce_presence = kind == session_kind::websocket;
     c->trusted = kind == session_kind::server_api;
+    c->directory = directory_;
+    c->presence = presence_;
     session_cfgs_[static_cast<size_t>(kind)] = std::move(c);
   }
 }
@@ -95,8 +97,7 @@ void broker::share_session_configs() {
 caf::actor broker::spawn_session(std::string user, link_ptr link, session_kind kind) {
   auto reader = readers_[pool_index(user, readers_.size())];
   auto cfg = session_cfgs_[static_cast<size_t>(kind)];
-  return sys_.spawn(session_actor, std::move(user), std::move(link), std::move(cfg), directory_,
-                    presence_, reader);
+  return sys_.spawn(session_actor, std::move(user), std::move(link), std::move(cfg), reader);
 }
 
 void broker::drain(std::chrono::milliseconds grace) {

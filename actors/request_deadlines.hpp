@@ -102,9 +102,9 @@ private:
   }
 
   std::vector<entry> entries_;  ///< From `head_` on: tickets first_, first_ + 1, ...
-  size_t head_ = 0;             ///< Index of ticket `first_` in entries_.
+  uint32_t head_ = 0;  ///< Index of ticket `first_` in entries_.
+  uint32_t open_ = 0;  ///< (32 bits: a session's requests of one timeout period.)
   ticket first_ = 0;
-  size_t open_ = 0;
 };
 
 }  // namespace parley::actors

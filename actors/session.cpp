@@ -124,7 +124,7 @@ void with_room(session_actor_ptr self, const std::string& room, OnError on_error
     f(r);
     return;
   }
-  self->request(st.directory, caf::infinite, get_room_atom::value, room)
+  self->request(st.cfg->directory, caf::infinite, get_room_atom::value, room)
     .then(
       [=](caf::actor& r) {
         remember_room(self, room, r);
@@ -133,20 +133,25 @@ void with_room(session_actor_ptr self, const std::string& room, OnError on_error
       on_error);
 }
 
-/// Sends `xs...` to the room and hands the reply to `on_ok`. A room that stopped since the
+/// Sends `msg` to the room and hands the reply to `on_ok`. A room that stopped since the
 /// session learned its actor (idle stop) is looked up again, once.
-template <class OnOk, class... Ts>
-void ask_room(session_actor_ptr self, const std::string& room, const taken& t, bool retried,
-              OnOk on_ok, Ts... xs) {
+///
+/// The message is built once and shared (a CAF message is reference counted): the lambdas
+/// that may need it again for the retry capture it, not the request — capturing `xs...`
+/// copied a send's body, room and cid three times per send (perf: string construction in
+/// ask_room was the largest caller of malloc on the scheduler thread).
+template <class OnOk>
+void ask_room_with(session_actor_ptr self, const std::string& room, const taken& t,
+                   bool retried, OnOk on_ok, caf::message msg) {
   auto on_error = [=](caf::error& err) { fail(self, t, err); };
   with_room(self, room, on_error, [=](caf::actor& r) {
     // Past its deadline the client was told to retry: going on would act on it anyway.
     if (!self->state.deadlines.waiting(t.ticket))
       return;
-    self->request(r, caf::infinite, xs...).then(on_ok, [=](caf::error& err) {
+    self->request(r, caf::infinite, msg).then(on_ok, [=](caf::error& err) {
       if (!retried && is_receiver_down(err) && !self->state.joined.count(room)) {
         forget_room(self, room);
-        ask_room(self, room, t, true, on_ok, xs...);
+        ask_room_with(self, room, t, true, on_ok, msg);
         return;
       }
       fail(self, t, err);
@@ -154,11 +159,18 @@ void ask_room(session_actor_ptr self, const std::string& room, const taken& t, b
   });
 }
 
+template <class OnOk, class... Ts>
+void ask_room(session_actor_ptr self, const std::string& room, const taken& t, OnOk on_ok,
+              Ts&&... xs) {
+  ask_room_with(self, room, t, false, std::move(on_ok),
+                caf::make_message(std::forward<Ts>(xs)...));
+}
+
 void handle(session_actor_ptr self, const taken& t, create_req& r) {
   auto& st = self->state;
   // The server API creates rooms without becoming their member (creator "").
   auto creator = st.cfg->trusted ? std::string{} : st.user;
-  self->request(st.directory, caf::infinite, create_atom::value, creator, r)
+  self->request(st.cfg->directory, caf::infinite, create_atom::value, creator, r)
     .then(pass_on<ok_create>(self, t), [=](caf::error& err) { fail(self, t, err); });
 }
 
@@ -247,23 +259,23 @@ void handle(session_actor_ptr self, const taken& t, leave_req& r) {
 
 void handle(session_actor_ptr self, const taken& t, send_req& r) {
   auto room = r.room;
-  ask_room(self, room, t, false, pass_on<ok_send>(self, t), send_atom::value,
+  ask_room(self, room, t, pass_on<ok_send>(self, t), send_atom::value,
            self->state.user, std::move(r), self->state.cfg->trusted);
 }
 
 void handle(session_actor_ptr self, const taken& t, typing_req& r) {
-  ask_room(self, r.room, t, false, plain_ok(self, t), typing_atom::value, self->state.user,
+  ask_room(self, r.room, t, plain_ok(self, t), typing_atom::value, self->state.user,
            r.on, self->id());
 }
 
 void handle(session_actor_ptr self, const taken& t, read_req& r) {
-  ask_room(self, r.room, t, false, plain_ok(self, t), read_atom::value, self->state.user,
+  ask_room(self, r.room, t, plain_ok(self, t), read_atom::value, self->state.user,
            r.seq, self->id());
 }
 
 void handle(session_actor_ptr self, const taken& t, history_req& r) {
   auto room = r.room;
-  ask_room(self, room, t, false, pass_on<ok_history>(self, t), history_atom::value,
+  ask_room(self, room, t, pass_on<ok_history>(self, t), history_atom::value,
            self->state.user, std::move(r));
 }
 
@@ -271,7 +283,7 @@ void handle(session_actor_ptr self, const taken& t, history_req& r) {
 template <class Atom, class Req, class... Ts>
 void change_request(session_actor_ptr self, const taken& t, Req& r, Ts... xs) {
   auto room = r.room;
-  ask_room(self, room, t, false, pass_on<ok_send>(self, t), Atom::value, self->state.user,
+  ask_room(self, room, t, pass_on<ok_send>(self, t), Atom::value, self->state.user,
            std::move(r), xs...);
 }
 
@@ -299,7 +311,7 @@ void handle(session_actor_ptr self, const taken& t, rooms_req& r) {
 
 void handle(session_actor_ptr self, const taken& t, presence_req& r) {
   auto& st = self->state;
-  self->request(st.presence, caf::infinite, presence_atom::value, std::move(r.users))
+  self->request(st.cfg->presence, caf::infinite, presence_atom::value, std::move(r.users))
     .then(pass_on<ok_presence>(self, t), [=](caf::error& err) { fail(self, t, err); });
 }
 
@@ -338,18 +350,14 @@ bool admit(session_actor_ptr self, const request_id& id, const Req& r) {
 }  // namespace
 
 caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr link,
-                            std::shared_ptr<const session_config> cfg, caf::actor directory,
-                            caf::actor presence,
-                            caf::actor reader) {
+                            std::shared_ptr<const session_config> cfg, caf::actor reader) {
   auto& st = self->state;
   st.user = std::move(user);
   st.link = std::move(link);
   st.cfg = std::move(cfg);
-  st.directory = std::move(directory);
-  st.presence = std::move(presence);
   st.reader = std::move(reader);
   if (st.cfg->announce_presence)
-    self->send(st.presence, online_atom::value, st.user, st.link);
+    self->send(st.cfg->presence, online_atom::value, st.user, st.link);
   self->set_down_handler([=](caf::down_msg& dm) {
     // A joined room went away (it never stops while it has subscribers, so it failed):
     // this connection may have missed events, so close it and let the client resume.

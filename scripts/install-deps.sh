@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libspdlog-dev libsqlite3-dev
-  libpqxx-dev libtomlplusplus-dev libjwt-dev libssl-dev)
+  libpqxx-dev libtomlplusplus-dev libjwt-dev libssl-dev libmimalloc-dev)
 # Node.js builds the JavaScript SDK that the demo page (web/) uses; a newer node already on
 # the machine is kept (only the missing command is installed).
 command -v node >/dev/null || build_pkgs+=(nodejs)

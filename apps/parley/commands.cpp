@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include <caf/all.hpp>
+#include <mimalloc.h>
 #include <spdlog/spdlog.h>
 
 #include <sched.h>
@@ -154,10 +155,10 @@ int serve(const std::vector<std::string>& args) {
   std::printf("parley: listening on %s:%u\n", ep.address().to_string().c_str(), ep.port());
   std::fflush(stdout);
   spdlog::info("listening on {}:{} (store {}, tokens {}, dev tokens {}, {} I/O and {} actor "
-               "threads)",
+               "threads, mimalloc {})",
                ep.address().to_string(), ep.port(), config::redact_url(s.store), s.jwt_alg,
                !dev.enabled ? "off" : hs ? "on" : "refused (no signing key)", s.io_threads,
-               s.scheduler_threads);
+               s.scheduler_threads, mi_version());
 
   int sig = 0;
   sigwait(&signals, &sig);

@@ -11,9 +11,9 @@ import pytest
 import parley_harness as H
 
 BROKER_FLAGS = ("--connections-per-ip", "0", "--connections-per-user", "0",
-                # Pings every 400 ms: a client that did not answer them would be cut
-                # within the held connections' two seconds.
-                "--heartbeat-ms", "400")
+                # Pings every second: a client that did not answer them would be cut
+                # after three to four seconds, within the held connections' five.
+                "--heartbeat-ms", "1000")
 
 
 def bench(broker, *args):
@@ -68,7 +68,7 @@ def test_durable_scenario_counts_acked_events(broker):
 
 
 def test_held_connections_answer_pings_and_report_memory(broker):
-    r, err = bench(broker, "connect", "--connections", 60, "--rooms", 3, "--hold", 2,
+    r, err = bench(broker, "connect", "--connections", 60, "--rooms", 3, "--hold", 5,
                    "--server-pid", broker.proc.pid)
     check_clean(r, err)
     assert r["connected"] == 60

@@ -219,9 +219,11 @@ CAF_TEST(a request nobody answers times out and frees its slot; a late answer is
       [held](flush_atom, size_t i, caf::actor& r) { (*held)[i].deliver(r); },
     };
   });
+  auto scfg = std::make_shared<session_config>(cfg.session);
+  scfg->directory = silent;
+  scfg->presence = broker->presence();
   session = sys.spawn(session_actor, std::string{"alice"}, link,
-                      std::make_shared<const session_config>(cfg.session), silent,
-                      broker->presence(), caf::actor{});
+                      std::shared_ptr<const session_config>{scfg}, caf::actor{});
   consume_messages();
   request(send_req{"r1", "c1", "late", "text", 0, ""});
   CAF_CHECK_EQUAL(last_reply(), "none");
