@@ -25,10 +25,25 @@ void io_shard::schedule_flush(std::shared_ptr<ws_connection> c) {
 }
 
 void io_shard::wake() {
-  boost::asio::post(ioc_, [this] { flush_dirty(); });
+  boost::asio::post(ioc_, [this] { start_pass(); });
+}
+
+void io_shard::start_pass() {
+  // posted_ stays true while the pass waits: connections that turn dirty meanwhile join
+  // the list and are written by this same pass.
+  if (std::chrono::steady_clock::now() >= next_pass_) {
+    flush_dirty();
+    return;
+  }
+  flush_timer_.expires_at(next_pass_);
+  flush_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec)
+      flush_dirty();
+  });
 }
 
 void io_shard::flush_dirty() {
+  auto start = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<ws_connection>> batch;
   {
     std::lock_guard lock{mu_};
@@ -37,6 +52,7 @@ void io_shard::flush_dirty() {
   }
   for (auto& c : batch)
     c->on_flush();
+  next_pass_ = next_pass_after(start, std::chrono::steady_clock::now());
 }
 
 std::chrono::milliseconds io_shard::tick_period(int64_t shortest_deadline_ms) {

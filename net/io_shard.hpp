@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -37,9 +38,29 @@ private:
 /// each post a handler (N wake-ups, N allocations, a reactor poll between each); the first
 /// one posts a single `flush_dirty`, and the others only join the dirty list. One handler
 /// then writes to all of them.
+///
+/// Flush window: a pass that starts right after the previous one waits until as long as that
+/// pass took has gone by (at most `max_flush_gap`). An idle shard writes at once; a busy
+/// one spends at most about half its time in passes, and each connection collects the
+/// frames of that time for one write. Without it a room of 2,000 at half of its saturated
+/// rate got one frame per `sendmsg` (a pass per message), needed more CPU than saturation
+/// did, and fell seconds behind; batching then happened only under backlog. Measured
+/// (one room × 2,000, interleaved, window off vs on): at 320 msg/s open loop, p99 0.75 s vs
+/// 0.11–0.13 s and 11.0 vs 8.6–9.6 s of CPU; closed loop +9 % deliveries/s. The gap scales
+/// with the pass, so a shard writing a few acks waits microseconds, not the cap.
 class io_shard {
 public:
-  io_shard() : ioc_(1), tick_timer_(ioc_) {}
+  io_shard() : ioc_(1), flush_timer_(ioc_), tick_timer_(ioc_) {}
+
+  /// The longest a pass waits behind the previous one.
+  static constexpr std::chrono::microseconds max_flush_gap{20'000};
+
+  /// How long after a pass that began at `start` and ended at `end` the next may begin.
+  static std::chrono::steady_clock::time_point next_pass_after(
+    std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end) {
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(end - start);
+    return end + std::min(took, max_flush_gap);
+  }
 
   boost::asio::io_context& context() { return ioc_; }
 
@@ -59,6 +80,7 @@ public:
 
 private:
   void wake();
+  void start_pass();
   void flush_dirty();
   void arm_tick();
   void tick();
@@ -67,6 +89,9 @@ private:
   std::mutex mu_;
   std::vector<std::shared_ptr<ws_connection>> dirty_;
   bool posted_ = false;
+
+  boost::asio::steady_timer flush_timer_;              ///< A pass held back by the window.
+  std::chrono::steady_clock::time_point next_pass_{};  ///< The shard's thread only.
 
   boost::asio::steady_timer tick_timer_;
   std::chrono::milliseconds tick_period_{1000};

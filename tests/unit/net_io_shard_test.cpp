@@ -60,3 +60,14 @@ CAF_TEST(every attached connection is ticked also when one detaches itself meanw
   CAF_CHECK_EQUAL(leaving.ticks, 1);
   shard.detach(&c);
 }
+
+CAF_TEST(a pass waits behind the previous one as long as that one took and at most 20 ms) {
+  auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  // A short pass (an ack): the next may start 20 µs later.
+  CAF_CHECK(io_shard::next_pass_after(t0, t0 + 20us) == t0 + 40us);
+  // A fan-out pass of 2 ms: the next one waits 2 ms, collecting frames meanwhile.
+  CAF_CHECK(io_shard::next_pass_after(t0, t0 + 2ms) == t0 + 4ms);
+  // Under backlog a pass may take long; the wait is capped.
+  CAF_CHECK(io_shard::next_pass_after(t0, t0 + 40ms) == t0 + 60ms);
+  CAF_CHECK_EQUAL(io_shard::max_flush_gap.count(), 20000);
+}
