@@ -5,16 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "net/ws_frame.hpp"
+
 namespace parley::bench {
 
-enum class ws_frame_op : uint8_t {
-  continuation = 0x0,
-  text = 0x1,
-  binary = 0x2,
-  close = 0x8,
-  ping = 0x9,
-  pong = 0xA,
-};
+/// The opcodes are the server's (net/); the frames this side reads and writes are the
+/// other direction's (unmasked in, masked out).
+using ws_frame_op = net::ws_opcode;
 
 /// The HTTP/1.1 upgrade request of a WebSocket client (RFC 6455 §4.1). The key is fixed: the
 /// load generator trusts the server it measures, so it checks only the 101 status.
