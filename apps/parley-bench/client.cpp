@@ -3,6 +3,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 #include "ws_client_frames.hpp"
@@ -13,7 +14,10 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
-constexpr size_t read_chunk = 64 * 1024;  ///< Bytes asked of each read system call.
+// The read buffer starts small (19,000 idle connections need no 64 KiB each) and doubles
+// while reads fill it, up to this: a subscriber under load reads many frames per call.
+constexpr size_t initial_read = 4 * 1024;
+constexpr size_t max_read = 64 * 1024;
 }
 
 struct client::impl {
@@ -21,6 +25,7 @@ struct client::impl {
   tcp::socket sock;
   std::vector<char> in;  ///< Bytes read and not yet parsed: [0, held).
   size_t held = 0;
+  bool filled = false;  ///< The last read took all the room it was given.
   bool upgraded = false;
   ws_client_frames frames;
   std::vector<server_event> events;
@@ -64,8 +69,10 @@ void client::start(const tcp::endpoint& server, const asio::ip::address& source,
 
 void client::read() {
   auto& im = *impl_;
-  if (im.in.size() < im.held + read_chunk)
-    im.in.resize(im.held + read_chunk);
+  if (im.in.empty())
+    im.in.resize(initial_read);
+  else if (im.held == im.in.size() || (im.filled && im.in.size() < max_read))
+    im.in.resize(std::max(im.in.size() * 2, im.held + initial_read));  // a big frame, or busy
   auto self = shared_from_this();
   im.sock.async_read_some(
     asio::buffer(im.in.data() + im.held, im.in.size() - im.held),
@@ -76,6 +83,7 @@ void client::read() {
         return;
       }
       auto& im = *self->impl_;
+      im.filled = im.held + n == im.in.size();
       im.held += n;
       if (!self->consume())
         return;

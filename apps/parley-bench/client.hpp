@@ -19,7 +19,7 @@ namespace parley::bench {
 /// Why not Beast's websocket::stream (which it used first): reading one message per
 /// composed operation cost the load generator ~3 µs per frame (perf: 63 % of its CPU in
 /// Beast's read_op and asio's executor copies), so at 2,000 subscribers it, not the server,
-/// was the bottleneck (50 frames waiting in every receive queue). This client reads 64 KiB
+/// was the bottleneck (50 frames waiting in every receive queue). This client reads up to 64 KiB
 /// per system call, parses the frames in place and writes all queued frames at once.
 class client : public std::enable_shared_from_this<client> {
 public:
