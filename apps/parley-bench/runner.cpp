@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "client.hpp"
+#include "open_loop.hpp"
 #include "net/jwt.hpp"
 #include "net/unix_time.hpp"
 
@@ -246,27 +247,28 @@ private:
       drain();
       return;
     }
-    // Every publisher sends on its own schedule; together they offer `rate`.
+    // Every publisher sends on its own schedule; together they offer `rate`, evenly spread.
     auto interval = std::chrono::duration_cast<steady::duration>(
       std::chrono::duration<double>(pubs.empty() ? 1.0 : pubs.size() / o_.rate));
     std::vector<std::unique_ptr<asio::steady_timer>> timers;
-    for (auto* p : pubs) {
+    auto start = steady::now();
+    for (size_t i = 0; i < pubs.size(); ++i) {
       timers.push_back(std::make_unique<asio::steady_timer>(ioc_));
-      tick(*timers.back(), *p, steady::now(), interval);
+      send_at(*timers.back(), *pubs[i], start + publisher_phase(interval, i, pubs.size()),
+              interval);
     }
     ioc_.restart();
     drain();
   }
 
-  void tick(asio::steady_timer& t, client& c, steady::time_point next, steady::duration step) {
-    if (steady::now() >= end_)
-      return;
-    publish(c);
-    next += step;
-    t.expires_at(next);
-    t.async_wait([this, &t, &c, next, step](boost::system::error_code ec) {
-      if (!ec)
-        tick(t, c, next, step);
+  /// Sends from `c` at `at`, then every `step` until the timed phase ends.
+  void send_at(asio::steady_timer& t, client& c, steady::time_point at, steady::duration step) {
+    t.expires_at(at);
+    t.async_wait([this, &t, &c, at, step](boost::system::error_code ec) {
+      if (ec || steady::now() >= end_)
+        return;
+      publish(c);
+      send_at(t, c, at + step, step);
     });
   }
 
