@@ -21,6 +21,7 @@
 // several (one process may hold at most ~20,000 file descriptors here), --source-ips
 // spreads them over 127.0.0.1 .. 127.0.0.N (each address pair has ~28k ephemeral ports).
 // Prints a table, then one JSON line.
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,18 +107,24 @@ long rss_kib(int pid) {
   return 0;
 }
 
-void settle() {
-  std::this_thread::sleep_for(std::chrono::seconds{2});  // the server finishes its work
-}
+/// Time for the server to finish the connect storm's work before its memory is measured.
+constexpr auto settle_time = std::chrono::seconds{2};
 
 /// Runs the scenario in one process.
 shard_result run_alone(const options& o, long& rss_before, long& rss_after) {
   coordination co;
   co.ready = [&](const shard_result&) {};
-  co.hold = [&] {
-    settle();
-    rss_after = rss_kib(o.server_pid);
-    std::this_thread::sleep_for(std::chrono::duration<double>(o.hold));
+  co.go = [] { return true; };
+  // connect: settle, measure, hold; the event loop keeps running meanwhile.
+  std::optional<std::chrono::steady_clock::time_point> held_since;
+  co.stop = [&] {
+    auto now = std::chrono::steady_clock::now();
+    if (!held_since)
+      held_since = now;
+    if (rss_after == 0 && now - *held_since >= settle_time)
+      rss_after = rss_kib(o.server_pid);
+    return rss_after != 0 &&
+           now - *held_since >= settle_time + std::chrono::duration<double>(o.hold);
   };
   rss_before = rss_kib(o.server_pid);
   return run_shard(o, 0, 1, co);
@@ -128,6 +136,15 @@ std::string read_line(int fd) {
   while (::read(fd, &c, 1) == 1 && c != '\n')
     line += c;
   return line;
+}
+
+/// True once a line can be read from `fd` without waiting (it is then read).
+bool line_arrived(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) <= 0)
+    return false;
+  read_line(fd);
+  return true;
 }
 
 void write_line(int fd, const std::string& line) {
@@ -156,9 +173,9 @@ shard_result run_forked(const options& o, long& rss_before, long& rss_after) {
       coordination co;
       co.ready = [&](const shard_result& r) {
         write_line(up[1], "READY " + std::to_string(r.connected));
-        read_line(down[0]);  // GO
       };
-      co.hold = [&] { read_line(down[0]); };  // STOP
+      co.go = [&] { return line_arrived(down[0]); };    // GO
+      co.stop = [&] { return line_arrived(down[0]); };  // STOP (connect)
       auto r = run_shard(o, k, o.processes, co);
       write_line(up[1], "RESULT " + r.serialize());
       ::_exit(0);
@@ -170,7 +187,7 @@ shard_result run_forked(const options& o, long& rss_before, long& rss_after) {
   for (auto& c : kids)
     read_line(c.from);  // READY
   if (o.scenario == "connect") {
-    settle();
+    std::this_thread::sleep_for(settle_time);  // the children keep reading meanwhile
     rss_after = rss_kib(o.server_pid);
   }
   for (auto& c : kids)

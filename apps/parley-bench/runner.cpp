@@ -81,10 +81,11 @@ public:
   shard_result run(const coordination& co) {
     connect_all();
     co.ready(result_);
+    pump_until(co.go);
     switch (scenario_kind()) {
       case 'f': fanout(); break;
       case 'd': durable(); break;
-      default: co.hold(); break;
+      default: pump_until(co.stop); break;
     }
     for (auto& c : clients_)
       c->close();
@@ -94,6 +95,14 @@ public:
   }
 
 private:
+  /// Runs the event loop (reads, pongs, replies) until `done()`, checked every 20 ms.
+  void pump_until(const std::function<bool()>& done) {
+    while (!done()) {
+      ioc_.restart();
+      ioc_.run_for(std::chrono::milliseconds{20});
+    }
+  }
+
   char scenario_kind() const { return o_.scenario.empty() ? 'c' : o_.scenario[0]; }
 
   void connect_all() {

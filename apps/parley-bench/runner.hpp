@@ -47,12 +47,16 @@ struct shard_result {
   static shard_result parse(const std::string& line);
 };
 
-/// Where a process stands with the others: after connecting, `ready` (blocks until every
-/// process is ready, when there are several); for `connect`, `hold` blocks until the
-/// parent has measured the server.
+/// Where a process stands with the others. After connecting, a process reports `ready`
+/// and then runs its event loop until `go` says the scenario may start (when there are
+/// several processes, once all are ready); for `connect` it then holds its connections,
+/// its event loop still running, until `stop`. `go` and `stop` are polled (every 20 ms) and
+/// must not block: a client that stops reading is not an idle client (the server's frames
+/// pile up in its queues, and the memory measured grows with them).
 struct coordination {
   std::function<void(const shard_result&)> ready;
-  std::function<void()> hold;
+  std::function<bool()> go;
+  std::function<bool()> stop;
 };
 
 /// Runs this process's share (`shard` of `shards`) of the scenario.
