@@ -169,9 +169,10 @@ export class Client {
   /** Fetches the conversation list and keeps `roomList` current from then on. */
   async rooms(opts: { limit?: number } = {}): Promise<RoomSummary[]> {
     this.list.limit = opts.limit;
+    const since = this.list.mark();
     const ok = await this.request('rooms', { limit: opts.limit });
     const rows = Array.isArray(ok.rooms) ? (ok.rooms as RoomSummary[]) : [];
-    this.list.set(rows);
+    this.list.set(rows, since);
     return rows.map((r) => ({ ...r }));
   }
 
@@ -426,8 +427,9 @@ export class Client {
   private refetchRooms(): void {
     if (this.refetchPending || this.current !== 'open') return;
     this.refetchPending = true;
+    const since = this.list.mark();
     this.requestNow('rooms', { limit: this.list.limit })
-      .then((ok) => { if (Array.isArray(ok.rooms)) this.list.set(ok.rooms as RoomSummary[]); })
+      .then((ok) => { if (Array.isArray(ok.rooms)) this.list.set(ok.rooms as RoomSummary[], since); })
       .catch(() => { /* the next reconnect or room event refetches */ })
       .finally(() => { this.refetchPending = false; });
   }

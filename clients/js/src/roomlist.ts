@@ -20,6 +20,13 @@ export class RoomList {
    * before a `read` request was stored: neither may bring back a count that these cleared.
    */
   private readonly marks = new Map<string, number>();
+  /**
+   * The latest `room` event of each room, numbered in arrival order: a `rooms` answer was
+   * read from the database when its request went out, so an event that arrived meanwhile
+   * may be newer than the answer's row, and a room it names may be missing from it.
+   */
+  private readonly live = new Map<string, { n: number; ev: RoomUpdateEvent }>();
+  private events = 0;
 
   constructor(
     private readonly emit: (rows: RoomSummary[]) => void,
@@ -31,14 +38,37 @@ export class RoomList {
     return this.rows;
   }
 
-  set(rows: RoomSummary[]): void {
+  /** Call when a `rooms` request goes out; pass the result to `set` with its answer. */
+  mark(): number {
+    return this.events;
+  }
+
+  /**
+   * A `rooms` answer to a request that went out at `since` (from `mark`). Rooms whose
+   * `room` events arrived after that keep what the events said when it is newer (a higher
+   * head) and stay listed if the answer lacks them: without this, a refetch answered
+   * before a message was stored overwrote the event that brought the message, and the
+   * list showed the room without it until the next message.
+   */
+  set(rows: RoomSummary[], since = this.events): void {
     this.tracking = true;
-    this.rows = rows.map((r) => this.withMarker({ ...r }));
+    const newer = [...this.live.values()].filter((l) => l.n > since).sort((a, b) => b.n - a.n);
+    const answered = new Map(rows.map((r) => [r.room, r]));
+    const top: RoomSummary[] = [];
+    for (const { ev } of newer) {
+      const row = answered.get(ev.room);
+      if (row && row.head >= ev.head) continue; // the answer is as new: keep it in place
+      answered.delete(ev.room);
+      top.push({ ...(row ?? {}), room: ev.room, head: ev.head, unread: ev.unread, last: ev.last });
+    }
+    const rest = rows.filter((r) => answered.has(r.room)).map((r) => ({ ...r }));
+    this.rows = [...top, ...rest].map((r) => this.withMarker(r));
     this.emit(this.rows);
   }
 
   /** A live `room` event: the row moves to the top (most recent first). */
   update(ev: RoomUpdateEvent): void {
+    this.live.set(ev.room, { n: ++this.events, ev });
     if (!this.tracking) return;
     const i = this.rows.findIndex((r) => r.room === ev.room);
     const rows = this.rows.slice();
