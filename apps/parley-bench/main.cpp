@@ -117,13 +117,16 @@ shard_result run_alone(const options& o, long& rss_before, long& rss_after) {
   co.go = [] { return true; };
   // connect: settle, measure, hold; the event loop keeps running meanwhile.
   std::optional<std::chrono::steady_clock::time_point> held_since;
+  bool measured = false;  // rss_kib answers 0 without --server-pid: not a flag of its own
   co.stop = [&] {
     auto now = std::chrono::steady_clock::now();
     if (!held_since)
       held_since = now;
-    if (rss_after == 0 && now - *held_since >= settle_time)
+    if (!measured && now - *held_since >= settle_time) {
       rss_after = rss_kib(o.server_pid);
-    return rss_after != 0 &&
+      measured = true;
+    }
+    return measured &&
            now - *held_since >= settle_time + std::chrono::duration<double>(o.hold);
   };
   rss_before = rss_kib(o.server_pid);

@@ -52,7 +52,7 @@ struct shard_result {
 /// several processes, once all are ready); for `connect` it then holds its connections,
 /// its event loop still running, until `stop`. `go` and `stop` are polled (every 20 ms) and
 /// must not block: a client that stops reading is not an idle client (the server's frames
-/// pile up in its queues, and the memory measured grows with them).
+/// would pile up in its queues).
 struct coordination {
   std::function<void(const shard_result&)> ready;
   std::function<bool()> go;

@@ -75,6 +75,14 @@ def test_held_connections_answer_pings_and_report_memory(broker):
     assert r["kib_per_connection"] > 0
 
 
+def test_connect_without_a_server_pid_holds_and_returns(broker):
+    # Without --server-pid there is no memory to read: the hold still ends on time.
+    r, err = bench(broker, "connect", "--connections", 10, "--rooms", 1, "--hold", 1)
+    check_clean(r, err)
+    assert r["connected"] == 10
+    assert r["kib_per_connection"] == 0
+
+
 def test_a_refused_connection_is_reported_not_hidden(broker):
     # A token signed with another secret: the broker refuses the upgrade, and the bench
     # says so (exit status and message) instead of reporting figures.
