@@ -172,7 +172,7 @@ export class Client {
     const since = this.list.mark();
     const ok = await this.request('rooms', { limit: opts.limit });
     const rows = Array.isArray(ok.rooms) ? (ok.rooms as RoomSummary[]) : [];
-    this.list.set(rows, since);
+    if (this.list.set(rows, since)) this.refetchRooms();
     return rows.map((r) => ({ ...r }));
   }
 
@@ -428,10 +428,14 @@ export class Client {
     if (this.refetchPending || this.current !== 'open') return;
     this.refetchPending = true;
     const since = this.list.mark();
+    let again = false;  // a room appeared while this one was on its way (RoomList.set)
     this.requestNow('rooms', { limit: this.list.limit })
-      .then((ok) => { if (Array.isArray(ok.rooms)) this.list.set(ok.rooms as RoomSummary[], since); })
+      .then((ok) => { if (Array.isArray(ok.rooms)) again = this.list.set(ok.rooms as RoomSummary[], since); })
       .catch(() => { /* the next reconnect or room event refetches */ })
-      .finally(() => { this.refetchPending = false; });
+      .finally(() => {
+        this.refetchPending = false;
+        if (again) this.refetchRooms();
+      });
   }
 
   // ---- outbox transport ----

@@ -48,22 +48,26 @@ export class RoomList {
    * `room` events arrived after that keep what the events said when it is newer (a higher
    * head) and stay listed if the answer lacks them: without this, a refetch answered
    * before a message was stored overwrote the event that brought the message, and the
-   * list showed the room without it until the next message.
+   * list showed the room without it until the next message. Returns true when the answer
+   * lacked such a room: its title and marker need another refetch.
    */
-  set(rows: RoomSummary[], since = this.events): void {
+  set(rows: RoomSummary[], since = this.events): boolean {
     this.tracking = true;
     const newer = [...this.live.values()].filter((l) => l.n > since).sort((a, b) => b.n - a.n);
     const answered = new Map(rows.map((r) => [r.room, r]));
     const top: RoomSummary[] = [];
+    let lacking = false;
     for (const { ev } of newer) {
       const row = answered.get(ev.room);
       if (row && row.head >= ev.head) continue; // the answer is as new: keep it in place
+      lacking ||= !row;
       answered.delete(ev.room);
       top.push({ ...(row ?? {}), room: ev.room, head: ev.head, unread: ev.unread, last: ev.last });
     }
     const rest = rows.filter((r) => answered.has(r.room)).map((r) => ({ ...r }));
     this.rows = [...top, ...rest].map((r) => this.withMarker(r));
     this.emit(this.rows);
+    return lacking;
   }
 
   /** A live `room` event: the row moves to the top (most recent first). */

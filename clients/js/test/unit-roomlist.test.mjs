@@ -81,14 +81,15 @@ test('a refetch answered before a room event it crossed does not undo the event'
   // Its first message arrives as a room event while the refetch is on its way...
   l.update({ t: 'room', room: 'r', head: 1, unread: 1, last: msg(1) });
   // ...and the answer was read before that message was stored.
-  l.set([{ room: 'r', title: 'second', head: 0, read: 0, unread: 0, last: null },
-    { room: 'old', title: 'o', head: 2, read: 2, unread: 0, last: null }], since);
+  assert.equal(l.set([{ room: 'r', title: 'second', head: 0, read: 0, unread: 0, last: null },
+    { room: 'old', title: 'o', head: 2, read: 2, unread: 0, last: null }], since), false);
   assert.deepEqual(l.list.map((r) => [r.room, r.title, r.head, r.unread, r.last?.body ?? null]),
     [['r', 'second', 1, 1, 'm1'], ['old', 'o', 2, 0, null]]);
   // A room the answer lacks (it appeared after the snapshot) stays listed.
   const since2 = l.mark();
   l.update({ t: 'room', room: 'n', head: 3, unread: 3, last: null });
-  l.set([{ room: 'r', title: 'second', head: 1, read: 0, unread: 1, last: msg(1) }], since2);
+  assert.equal(l.set([{ room: 'r', title: 'second', head: 1, read: 0, unread: 1, last: msg(1) }], since2),
+    true, 'the answer lacked a room: another refetch brings its title');
   assert.deepEqual(l.list.map((r) => r.room), ['n', 'r']);
   // An answer as new as the events (or newer) is taken as it is, in its order.
   const since3 = l.mark();
