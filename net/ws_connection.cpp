@@ -1,5 +1,6 @@
 #include "net/ws_connection.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
 #include <caf/send.hpp>
@@ -251,9 +252,10 @@ void ws_connection::do_read() {
   // Wait for readability, then read into a per-thread buffer: an idle connection holds no
   // read buffer at all.
   socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       self->on_readable(ec);
-                     });
+                     asio::bind_allocator(read_slot_.allocator(),
+                                          [self = shared_from_this()](boost::system::error_code ec) {
+                                            self->on_readable(ec);
+                                          }));
 }
 
 void ws_connection::on_readable(boost::system::error_code ec) {

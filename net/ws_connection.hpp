@@ -14,6 +14,7 @@
 
 #include "actors/client_link.hpp"
 #include "net/gather_cursor.hpp"
+#include "net/handler_slot.hpp"
 #include "net/io_shard.hpp"
 #include "net/jwt.hpp"
 #include "net/server_context.hpp"
@@ -133,6 +134,9 @@ private:
   bool close_queued_ = false;
   bool close_written_ = false;
   gather_cursor gather_;  ///< The buffers of in_write_ and how much of them is written.
+
+  /// The pending read wait's memory (an idle connection's only pending operation).
+  handler_slot<socket_wait_op_size> read_slot_;
 
   // Counted connections (limits.connections_per_ip / _user): given back by teardown, or
   // by the destructor if teardown never ran; exactly once either way.
