@@ -1,5 +1,7 @@
 #include "actors/broker.hpp"
 
+#include <caf/send.hpp>
+
 #include "actors/directory.hpp"
 #include "actors/presence.hpp"
 #include "actors/reader.hpp"
@@ -97,7 +99,16 @@ void broker::share_session_configs() {
 caf::actor broker::spawn_session(std::string user, link_ptr link, session_kind kind) {
   auto reader = readers_[pool_index(user, readers_.size())];
   auto cfg = session_cfgs_[static_cast<size_t>(kind)];
-  return sys_.spawn(session_actor, std::move(user), std::move(link), std::move(cfg), reader);
+  bool announce = cfg->announce_presence;
+  auto presence = cfg->presence;
+  auto session = sys_.spawn(session_actor, user, link, std::move(cfg), reader);
+  // Announced here, on the caller's thread, as if by the session: the session's own start
+  // runs later on a scheduler thread, and by then its connection may have written `hello`
+  // and the application's backend may already have asked presence to disconnect the user.
+  // Queued now, `online` is ahead in presence's mailbox of anything sent after `hello`.
+  if (announce)
+    caf::send_as(session, presence, online_atom::value, std::move(user), std::move(link));
+  return session;
 }
 
 void broker::drain(std::chrono::milliseconds grace) {

@@ -56,7 +56,7 @@ using presence_actor_ptr = caf::stateful_actor<presence_state>*;
 /// reload does not flap), stores last_seen, answers `presence` requests and keeps the
 /// subscriptions they create, and delivers conversation-list `room` events to every
 /// session of a room's members.
-///   (online_atom, user, link)         from a session when it starts
+///   (online_atom, user, link)         as a session, by broker::spawn_session
 ///   (presence_atom, users)            -> ok_presence; subscribes the sender to changes
 ///   (room_atom, room_id, members)     from a room whose log grew (at most once a second)
 ///   (disconnect_atom, user)           -> int64_t; closes the user's connections with 4003

@@ -356,8 +356,7 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
   st.link = std::move(link);
   st.cfg = std::move(cfg);
   st.reader = std::move(reader);
-  if (st.cfg->announce_presence)
-    self->send(st.cfg->presence, online_atom::value, st.user, st.link);
+  // `online` for presence was sent by broker::spawn_session, before this ran.
   self->set_down_handler([=](caf::down_msg& dm) {
     // A joined room went away (it never stops while it has subscribers, so it failed):
     // this connection may have missed events, so close it and let the client resume.

@@ -27,6 +27,7 @@ struct session_config {
   /// The per-user buckets; the broker shares one among all sessions. None: no rate limit.
   std::shared_ptr<rate_limiter> limiter;
   /// A WebSocket session shows its user online; an HTTP request's session does not.
+  /// (broker::spawn_session announces it, so that it is queued before the connection's hello.)
   bool announce_presence = true;
   /// The server API: the application's backend, which may publish as anyone and manage any
   /// room's members.

@@ -121,6 +121,17 @@ def test_server_api_disconnect_closes_with_4003(broker):
     second.expect_close(4003)
 
 
+def test_server_api_disconnect_reaches_a_connection_right_after_its_hello(broker):
+    # Once a client has its hello, its connection counts: the backend's disconnect right
+    # after must close it (the session's presence entry was once queued too late for that).
+    for i in range(40):
+        user = "quick%d" % i
+        c = broker.connect(user)
+        status, body = call(broker, "POST", "/api/server/users/%s/disconnect" % user, key=KEY)
+        assert status == 200 and body["closed"] == 1, (i, body)
+        c.expect_close(4003)
+
+
 def test_server_api_needs_a_valid_key(broker):
     status, body = call(broker, "POST", "/api/server/rooms", {"members": []})
     assert status == 401, body

@@ -154,4 +154,17 @@ CAF_TEST(presence requests are validated) {
   CAF_CHECK_EQUAL(err.code, error_code::bad_request);
 }
 
+CAF_TEST(a disconnect sent right after a session is spawned closes it) {
+  // A connection writes hello as soon as its session is spawned; the backend may ask to
+  // disconnect the user before the session's own start has run on a scheduler thread. The
+  // session's `online` must already be ahead of that request in presence's mailbox.
+  start();
+  auto link = std::make_shared<recording_link>();
+  auto session = broker->spawn_session("dora", link);
+  auto closed = ask<int64_t>(broker->presence(), disconnect_atom::value, std::string{"dora"});
+  CAF_REQUIRE(std::holds_alternative<int64_t>(closed));
+  CAF_CHECK_EQUAL(std::get<int64_t>(closed), 1);
+  CAF_CHECK(link->closed() == close_code::forbidden);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
