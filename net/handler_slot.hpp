@@ -5,6 +5,11 @@
 
 namespace parley::net {
 
+/// What a socket wait costs on Boost 1.81: reactive_wait_op around a handler holding one
+/// shared_ptr, with the socket's any_io_executor (tests/unit/net_handler_slot_test.cpp checks
+/// that it fits, so a Boost upgrade that grows it is seen rather than silently heap-allocated).
+constexpr std::size_t socket_wait_op_size = 208;
+
 /// Room for one pending asynchronous operation inside the object that starts it, and the
 /// allocator that hands it to Asio (`asio::bind_allocator(slot.allocator(), handler)`).
 ///
@@ -13,18 +18,13 @@ namespace parley::net {
 /// block freed last if it is big enough — for a connection's read wait that was usually the
 /// ~600 B block of the upgrade's composed HTTP write, and an idle connection holds its read
 /// wait for as long as it idles: heaptrack put ~580 B per idle connection there, for an
-/// operation of ~100 B. A slot inside the connection costs exactly the operation's size and
+/// operation of 208 B. A slot inside the connection costs exactly the operation's size and
 /// no allocation per wait.
 ///
 /// One operation at a time: the slot serves the first request it fits and falls back to the
 /// heap while it is taken or when an operation is bigger than `Size`. Asio gives the memory
 /// back before it calls the handler, so a handler that starts the next wait finds the slot
 /// free. Single-threaded like the operations it serves (one strand or one thread).
-/// What a socket wait costs on Boost 1.81: reactive_wait_op around a handler holding one
-/// shared_ptr, with the socket's any_io_executor (tests/unit/net_handler_slot_test.cpp checks
-/// that it fits, so a Boost upgrade that grows it is seen rather than silently heap-allocated).
-constexpr std::size_t socket_wait_op_size = 208;
-
 template <std::size_t Size>
 class handler_slot {
 public:
