@@ -2,6 +2,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/storage_probe.hpp"
+#include "actors/thread_name.hpp"
 
 namespace parley::actors {
 namespace {
@@ -21,6 +22,7 @@ auto guarded(reader_actor_ptr self, Read read) -> decltype(read(*self->state.sto
 
 caf::behavior reader_actor(reader_actor_ptr self, std::shared_ptr<storage::store> store,
                            std::shared_ptr<std::atomic<int>> unhealthy) {
+  name_thread_if_detached(self, "parley.reader");
   self->state.store = std::move(store);
   self->state.breaker = storage_breaker{std::move(unhealthy)};
   return {

@@ -3,6 +3,7 @@
 #include "actors/errors.hpp"
 #include "actors/metrics.hpp"
 #include "actors/storage_probe.hpp"
+#include "actors/thread_name.hpp"
 
 namespace parley::actors {
 namespace {
@@ -78,6 +79,7 @@ void flush(writer_actor_ptr self) {
 
 caf::behavior writer_actor(writer_actor_ptr self, std::shared_ptr<storage::store> store,
                            writer_config cfg) {
+  name_thread_if_detached(self, "parley.writer");
   self->state.store = std::move(store);
   self->state.cfg = std::move(cfg);
   self->state.breaker = storage_breaker{self->state.cfg.unhealthy};

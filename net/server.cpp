@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "actors/thread_name.hpp"
 #include "net/http_session.hpp"
 
 namespace parley::net {
@@ -71,6 +72,7 @@ void server::start() {
   for (auto& shard : shards_) {
     shard->start_ticks(period);
     threads_.emplace_back([&ctx = shard->context()] {
+      actors::name_this_thread("parley.io");
       // Keep running while idle: handlers arrive from actor threads at any time.
       auto guard = asio::make_work_guard(ctx);
       ctx.run();

@@ -334,7 +334,8 @@ result<std::vector<room_summary>> pg_store::rooms_of(std::string_view user, int6
     // Two round trips whatever the number of rooms: the list with each room's unread count
     // and latest message, then the changes of all those messages; one snapshot for both.
     snapshot tx{c};
-    auto rows = tx.exec_prepared(pg::name(pg::rooms_of), std::string{user}, limit);
+    auto rows = tx.exec_prepared(pg::name(pg::rooms_of), std::string{user}, limit,
+                                 detail::unread_window);
     std::vector<room_summary> out;
     std::vector<std::optional<event>> latest;
     std::vector<std::string> params;  // (room, seq) of each latest message
@@ -418,8 +419,10 @@ result<std::vector<room_summary>> pg_store::room_summaries(std::string_view room
     if (!members.empty()) {  // their unread counts, from one read of the later messages
       std::vector<detail::msg_sender> msgs;
       for (const auto& row :
-           tx.exec_prepared(pg::name(pg::msg_senders_after), room_id, detail::min_read(members)))
+           tx.exec_prepared(pg::name(pg::msg_senders_after), room_id, detail::min_read(members),
+                            detail::unread_window))
         msgs.push_back({row[0].as<int64_t>(), row[1].c_str()});
+      std::reverse(msgs.begin(), msgs.end());  // newest first from the index
       detail::count_unread_all(members, msgs);
     }
     std::optional<message_state> last;

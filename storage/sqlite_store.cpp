@@ -343,7 +343,7 @@ status sqlite_store::count_unread(room_summary& r, std::string_view user) {
   auto st = sql::prepare(conn_, sql::count_unread);
   if (!st)
     return st.err();
-  st->bind(1, r.room).bind(2, r.read).bind(3, user);
+  st->bind(1, r.room).bind(2, r.read).bind(3, user).bind(4, detail::unread_window);
   auto rc = st->step();
   if (rc != SQLITE_ROW)
     return conn_.fail(rc, "sqlite: unread of " + std::string{user} + " in " + r.room);
@@ -427,12 +427,13 @@ sqlite_store::room_summaries_impl(std::string_view room, std::span<const std::st
     auto st = sql::prepare(conn_, sql::msg_senders_after);
     if (!st)
       return st.err();
-    st->bind(1, room).bind(2, detail::min_read(members));
+    st->bind(1, room).bind(2, detail::min_read(members)).bind(3, detail::unread_window);
     int rc;
     while ((rc = st->step()) == SQLITE_ROW)
       msgs.push_back({st->int64(0), st->text(1)});
     if (rc != SQLITE_DONE)
       return conn_.fail(rc, "sqlite: unread counts in " + std::string{room});
+    std::reverse(msgs.begin(), msgs.end());  // newest first from the index
     detail::count_unread_all(members, msgs);
   }
   // The latest message once for the room, and only if someone will see it.

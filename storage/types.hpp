@@ -109,7 +109,8 @@ struct room_summary {
   std::string title;
   int64_t head = 0;
   int64_t read = 0;    ///< The user's read marker.
-  int64_t unread = 0;  ///< `msg` events after the marker that others sent (deleted ones too).
+  int64_t unread = 0;  ///< `msg` events after the marker that others sent (deleted ones too),
+                       ///< among the room's latest detail::unread_window (1,000).
   int64_t last_ts = 0; ///< ts of the room's latest event, else its created_at.
   std::optional<message_state> last;  ///< The latest message, in its current state.
 };

@@ -58,9 +58,10 @@ struct statement {
 // events_msgs (its condition repeated verbatim).
 #define PARLEY_PG_ROOM_TS(r)                                                                 \
   "CASE WHEN " r ".last_ts > 0 THEN " r ".last_ts ELSE " r ".created_at END"
-#define PARLEY_PG_UNREAD(room, read, user)                                                   \
-  "(SELECT count(*) FROM events u WHERE u.room_id = " room " AND u.kind = 'msg'"            \
-  " AND u.seq > " read " AND u.sender <> " user ")"
+#define PARLEY_PG_UNREAD(room, read, user, window)                                           \
+  "(SELECT count(*) FROM (SELECT u.sender FROM events u WHERE u.room_id = " room            \
+  " AND u.kind = 'msg' AND u.seq > " read " ORDER BY u.seq DESC LIMIT " window ") w"        \
+  " WHERE w.sender <> " user ")"
 
 // The event selects share one shape: $1 room, seq in ($2, $3), at most $4 rows, and the
 // column order read_event() expects (the table's order, which COPY relies on too).
@@ -126,7 +127,7 @@ inline constexpr statement statements[count] = {
    " FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1"
    " ORDER BY t DESC, r.id COLLATE \"C\" LIMIT $2)"
    " SELECT mine.id, mine.title, mine.head_seq, mine.read_seq, mine.t, "
-   PARLEY_PG_UNREAD("mine.id", "mine.read_seq", "$1") ","
+   PARLEY_PG_UNREAD("mine.id", "mine.read_seq", "$1", "$3") ","
    " l.room_id, l.seq, l.kind, l.sender, l.cid, l.body, l.subtype, l.target, l.meta, l.ts"
    " FROM mine LEFT JOIN LATERAL (SELECT " PARLEY_PG_EVENT_COLUMNS " FROM events"
    " WHERE room_id = mine.id AND kind = 'msg' ORDER BY seq DESC LIMIT 1) l ON true"
@@ -141,10 +142,11 @@ inline constexpr statement statements[count] = {
    "SELECT r.id, r.title, r.head_seq, m.read_seq, " PARLEY_PG_ROOM_TS("r") ", 0::bigint,"
    " m.user_id FROM members m JOIN rooms r ON r.id = m.room_id"
    " WHERE m.room_id = $1 AND m.user_id = ANY ($2::text[])"},
-  // Every message of room $1 after seq $2 with its sender, in order (events_msgs).
+  // The latest $3 messages of room $1 after seq $2 with their senders, newest first
+  // (events_msgs).
   {"parley_msg_senders_after",
    "SELECT seq, sender FROM events WHERE room_id = $1 AND kind = 'msg' AND seq > $2"
-   " ORDER BY seq"},
+   " ORDER BY seq DESC LIMIT $3"},
 };
 
 #undef PARLEY_PG_UNREAD

@@ -106,13 +106,14 @@ inline constexpr const char* text[count] = {
   // no row when ?2 is not a member (or the room does not exist).
   "SELECT " PARLEY_SQLITE_SUMMARY_COLUMNS PARLEY_SQLITE_SUMMARY_FROM
   " WHERE m.room_id = ?1 AND m.user_id = ?2",
-  // Messages of others after the read marker: from events_msgs alone (a covering index).
-  "SELECT count(*) FROM events WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2"
-  " AND sender <> ?3",
-  // Every message after ?2 with its sender, in order (room_summaries counts the unread
-  // messages of all asked members from them in one pass): events_msgs alone again.
+  // Messages of others after the read marker among the room's latest ?4 (unread_window):
+  // from events_msgs alone (a covering index), at most ?4 of its entries.
+  "SELECT count(*) FROM (SELECT sender FROM events WHERE room_id = ?1 AND kind = 'msg'"
+  " AND seq > ?2 ORDER BY seq DESC LIMIT ?4) WHERE sender <> ?3",
+  // The latest ?3 messages after ?2 with their senders, newest first (room_summaries counts
+  // the unread messages of all asked members from them in one pass): events_msgs alone.
   "SELECT seq, sender FROM events WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2"
-  " ORDER BY seq",
+  " ORDER BY seq DESC LIMIT ?3",
   "INSERT INTO users (id, last_seen) VALUES (?1, ?2)"
   " ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
   "SELECT last_seen FROM users WHERE id = ?1",

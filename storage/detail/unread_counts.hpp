@@ -20,8 +20,8 @@ struct msg_sender {
 int64_t min_read(const std::unordered_map<std::string, room_summary>& members);
 
 /// Sets `unread` of every line in `members` (by user id; `read` set) to the number of `msgs`
-/// after its read marker that others sent. `msgs`: the room's msg events after min_read(),
-/// in seq order. One pass over the messages for all members, where a COUNT per member made
+/// after its read marker that others sent. `msgs`: the room's latest msg events after
+/// min_read() (at most unread_window of them), in seq order. One pass over the messages for all members, where a COUNT per member made
 /// a notice of a big room cost members x backlog (the fan-out profile: a quarter of the
 /// broker's CPU for a 2,000-member room nobody reads).
 void count_unread_all(std::unordered_map<std::string, room_summary>& members,

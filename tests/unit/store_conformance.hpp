@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/detail/store_limits.hpp"
 #include "storage/migrations.hpp"
 #include "storage/store.hpp"
 #include "unit/store_conformance_fixture.hpp"
@@ -648,6 +649,36 @@ CAF_TEST(unread counts the messages of others after the read marker) {
   CAF_CHECK_EQUAL(unread("alice"), (std::pair<int64_t, int64_t>{6, 1}));  // 8
   CAF_CHECK_EQUAL(unread("bob"), (std::pair<int64_t, int64_t>{3, 1}));    // 8
   CAF_CHECK_EQUAL(unread("carol"), (std::pair<int64_t, int64_t>{9, 0}));
+}
+
+CAF_TEST(unread counts only the latest unread_window messages of a room) {
+  // 1,200 messages: alice's up to 1,100, then bob's. The window is the latest 1,000
+  // (201..1200), so a backlog nobody reads costs a bounded read, not the room's history.
+  constexpr int64_t window = parley::storage::detail::unread_window;
+  static_assert(window == 1000, "the figures below assume a window of 1,000");
+  make_room("r1", {"alice", "bob", "carol"});
+  std::vector<event> es;
+  for (int64_t s = 1; s <= 1200; ++s)
+    es.push_back(msg("r1", s, s <= 1100 ? "alice" : "bob", tag("c", s), "m"));
+  append("r1", std::move(es));
+  using pairs = std::vector<std::pair<int64_t, int64_t>>;
+  auto both_ways = [&] {
+    pairs out;
+    std::vector<std::string> users{"alice", "bob", "carol"};
+    auto lines = summaries("r1", users);
+    CAF_REQUIRE_EQUAL(lines.size(), users.size());
+    for (size_t i = 0; i < users.size(); ++i) {
+      auto list = rooms_of(users[i]);
+      CAF_REQUIRE_EQUAL(list.size(), 1u);
+      CAF_CHECK_EQUAL(list[0].unread, lines[i].unread);  // the list and the update agree
+      out.emplace_back(lines[i].read, lines[i].unread);
+    }
+    return out;
+  };
+  // alice: bob's 100; bob: alice's 201..1100; carol: the whole window, not 1,200.
+  CAF_CHECK_EQUAL(both_ways(), (pairs{{0, 100}, {0, 900}, {0, window}}));
+  write_one(room_writes{.room = "r1", .reads = {{"bob", 1050}, {"carol", 1150}}});
+  CAF_CHECK_EQUAL(both_ways(), (pairs{{0, 100}, {1050, 50}, {1150, 50}}));
 }
 
 CAF_TEST(the conversation list shows the latest message of each room folded as history does) {
