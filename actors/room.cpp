@@ -133,15 +133,19 @@ void notify_conversations(room_actor_ptr self) {
 }
 
 /// Records a committed event: head, idempotency cache, resume tail, fan-out.
-void publish_committed(room_actor_ptr self, storage::event ev, uint64_t origin = 0) {
+/// `cid_key`: the event's, when the caller already has it (else it is made here).
+void publish_committed(room_actor_ptr self, storage::event ev, std::string cid_key = {}) {
   auto& st = self->state;
   st.head = std::max(st.head, ev.seq);
   st.last_ts = std::max(st.last_ts, ev.ts);
-  if (ev.kind == storage::event_kind::msg && !ev.cid.empty())
-    st.remember_cid(room_state::cid_key(ev.sender, ev.cid), {ev.seq, ev.ts});
+  if (ev.kind == storage::event_kind::msg && !ev.cid.empty()) {
+    if (cid_key.empty())
+      cid_key = room_state::cid_key(ev.sender, ev.cid);
+    st.remember_cid(std::move(cid_key), {ev.seq, ev.ts});
+  }
   auto ptr = make_event(std::move(ev));
   st.append_tail(ptr);
-  st.broadcast(ptr, origin);
+  st.broadcast(ptr);
 }
 
 void forget_in_flight_cid(room_state& st, const std::string& key) {
@@ -169,7 +173,7 @@ void on_committed(room_actor_ptr self, uint64_t count) {
       grew = true;
       m.events_committed.inc();
       ok_send ok{st.id, w.write.ev.seq, w.write.ev.ts};
-      publish_committed(self, std::move(w.write.ev));
+      publish_committed(self, std::move(w.write.ev), std::move(w.cid_key));
       apply_member_changes(self, w.write.members);  // after the event reached everyone
       for (auto& rp : w.waiting)
         rp.deliver(ok);

@@ -5,15 +5,15 @@
 
 namespace parley::actors {
 
-void room_state::remember_cid(const std::string& key, stored_send s) {
+void room_state::remember_cid(std::string key, stored_send s) {
   if (cfg.cid_cache <= 0)
     return;
-  auto [it, inserted] = cids.insert_or_assign(key, s);
+  auto [it, inserted] = cids.insert_or_assign(std::move(key), s);
   if (!inserted)
     return;
-  cid_order.push_back(key);
+  cid_order.push_back(&it->first);
   while (static_cast<int64_t>(cid_order.size()) > cfg.cid_cache) {
-    cids.erase(cid_order.front());
+    cids.erase(*cid_order.front());
     cid_order.pop_front();
   }
 }

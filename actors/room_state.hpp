@@ -64,7 +64,9 @@ struct room_state {
 
   std::deque<in_flight_write> in_flight;
   std::unordered_map<std::string, stored_send> cids;        ///< Committed, recent.
-  std::deque<std::string> cid_order;                        ///< Eviction order of `cids`.
+  /// Eviction order of `cids`: their keys in the map's own nodes (which rehashing does not
+  /// move), so each remembered send costs one copy of its key, not two.
+  std::deque<const std::string*> cid_order;
   std::unordered_map<std::string, size_t> in_flight_cids;   ///< key -> count in in_flight.
   std::deque<event_ptr> tail;                               ///< Recent persistent events.
 
@@ -99,7 +101,7 @@ struct room_state {
     return last_ts;
   }
 
-  void remember_cid(const std::string& key, stored_send s);
+  void remember_cid(std::string key, stored_send s);
   void append_tail(event_ptr ev);
 
   /// Pushes an event to every subscriber except `skip_session` and `skip_user`'s sessions.
