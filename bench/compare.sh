@@ -240,7 +240,7 @@ start_server() {
     *) die "unknown system $sys" ;;
   esac
   if ! wait_ready "$dir" "$ready"; then
-    log "$sys did not start:"; tail -20 "$dir/out" "$dir/err" >&2 || true
+    log "$sys did not start:"; tail -n 20 "$dir/out" "$dir/err" >&2 || true
     return 1
   fi
   [[ -n $port ]] || port=$(grep -m1 -o 'listening on [^ ]*' "$dir/out" | grep -o '[0-9]*$')
