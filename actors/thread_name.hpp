@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <caf/abstract_actor.hpp>
+
 namespace parley::actors {
 
 /// Names the calling thread (at most 15 characters), so `top -H`, `perf` and

@@ -54,8 +54,9 @@ struct statement {
 
 // What the conversation-list line shows of rooms (rooms_of, room_members): r's last_ts, or
 // its created_at when it has no events yet; and the unread count of member `user` whose
-// read marker is `read` in `room`: the messages of others after the marker, through
-// events_msgs (its condition repeated verbatim).
+// read marker is `read` in `room`: the messages of others after the marker among the
+// room's latest `window` (unread_window), through events_msgs (its condition repeated
+// verbatim).
 #define PARLEY_PG_ROOM_TS(r)                                                                 \
   "CASE WHEN " r ".last_ts > 0 THEN " r ".last_ts ELSE " r ".created_at END"
 #define PARLEY_PG_UNREAD(room, read, user, window)                                           \
