@@ -39,7 +39,15 @@ void hand_to_writer(room_actor_ptr self, in_flight_write w) {
   auto& st = self->state;
   w.accepted = std::chrono::steady_clock::now();
   st.cfg.writer_backlog->fetch_add(1, std::memory_order_relaxed);
-  self->send(st.writer, append_atom::value, st.id, w.write);
+  // The event travels to the writer and comes back with the commit instead of being copied
+  // (a message's body, sender, cid, room and meta: an allocation each). The rest is small
+  // and stays here for the answer.
+  pending_write out;
+  out.is_event = w.write.is_event;
+  out.ev = std::move(w.write.ev);
+  out.read = w.write.read;
+  out.members = w.write.members;
+  self->send(st.writer, append_atom::value, st.id, std::move(out));
   st.in_flight.push_back(std::move(w));
 }
 
@@ -156,8 +164,11 @@ void forget_in_flight_cid(room_state& st, const std::string& key) {
     st.in_flight_cids.erase(i);
 }
 
-void on_committed(room_actor_ptr self, uint64_t count) {
+/// `events`: the committed events, in order, back from the writer (the in-flight writes
+/// of events hold none: hand_to_writer moved them there).
+void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::event>& events) {
   auto& st = self->state;
+  size_t next_event = 0;
   // A group commit of many events wakes each I/O thread once, so every connection gets all
   // of them in one write (one send system call instead of one per event).
   delivery_batch batch;
@@ -170,10 +181,13 @@ void on_committed(room_actor_ptr self, uint64_t count) {
     m.ack_latency.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - w.accepted).count());
     if (w.write.is_event) {
+      if (next_event == events.size())
+        break;  // a bug upstream: the writer commits what it is handed, in order
+      auto& ev = events[next_event++];
       grew = true;
       m.events_committed.inc();
-      ok_send ok{st.id, w.write.ev.seq, w.write.ev.ts};
-      publish_committed(self, std::move(w.write.ev), std::move(w.cid_key));
+      ok_send ok{st.id, ev.seq, ev.ts};
+      publish_committed(self, std::move(ev), std::move(w.cid_key));
       apply_member_changes(self, w.write.members);  // after the event reached everyone
       for (auto& rp : w.waiting)
         rp.deliver(ok);
@@ -501,7 +515,9 @@ caf::behavior ready_behavior(room_actor_ptr self) {
       touch(self);
       return on_remove(self, user, req, trusted);
     },
-    [=](committed_atom, const std::string&, uint64_t count) { on_committed(self, count); },
+    [=](committed_atom, const std::string&, uint64_t count, std::vector<storage::event>& evs) {
+      on_committed(self, count, evs);
+    },
     [=](failed_atom, const std::string&, const storage::error& err,
         const std::vector<storage::event>& dups) { on_failed(self, err, dups); },
     [=](resync_atom) { start_resync(self); },

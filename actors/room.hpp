@@ -20,7 +20,7 @@ using room_actor_ptr = caf::stateful_actor<room_state>*;
 ///   (read_atom, user, seq, session_id)     -> void, after the commit; `read` event
 ///   (history_atom, user, history_req)      -> ok_history, delegated to the reader
 ///   (drain_atom)                           -> void, once nothing is in flight
-/// and from its writer: (committed_atom, room, count), (failed_atom, room, error, dups).
+/// and from its writer: (committed_atom, room, count, events), (failed_atom, room, error, dups).
 /// With no subscribers and nothing in flight for `idle_timeout`, it stops.
 caf::behavior room_actor(room_actor_ptr self, std::string id, room_config cfg,
                          caf::actor writer, caf::actor reader, caf::actor directory);

@@ -29,7 +29,7 @@ struct subscriber {
 
 /// A write handed to the writer and not yet committed, with whoever waits for it.
 struct in_flight_write {
-  pending_write write;
+  pending_write write;  ///< Its event (`ev`) is with the writer, which returns it committed.
   std::vector<caf::response_promise> waiting;
   std::string cid_key;          ///< For events with a cid; "" otherwise.
   uint64_t origin_session = 0;  ///< For read markers: the `read` event skips its sender.

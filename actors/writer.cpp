@@ -66,7 +66,8 @@ void flush(writer_actor_ptr self) {
   for (size_t i = 0; i < batch.size(); ++i) {
     auto& out = outcomes[i];
     if (out.code == storage::errc::ok) {
-      self->send(rooms[i], committed_atom::value, batch[i].room, counts[i]);
+      self->send(rooms[i], committed_atom::value, batch[i].room, counts[i],
+                 std::move(batch[i].events));
       continue;
     }
     st.poisoned.insert(batch[i].room);

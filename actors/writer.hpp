@@ -50,7 +50,8 @@ using writer_actor_ptr = caf::stateful_actor<writer_state>*;
 /// to `max_batch` under heavy load. Run it detached: it blocks on the database. While the
 /// database is down (storage_breaker), batches fail at once with `unavailable`.
 ///   (append_atom, room_id, pending_write)  from a room; answered per room and batch with
-///       (committed_atom, room_id, count) or (failed_atom, room_id, error, duplicates)
+///       (committed_atom, room_id, count, events) or (failed_atom, room_id, error, duplicates);
+///       `events` are the batch's events, moved back to the room (which moved them here)
 ///   (resync_atom, room_id, after)           -> resync_result
 ///   (create_atom, room_record)              -> void (conflict: the room exists)
 ///   (seen_atom, std::vector<user_seen>)      last_seen of users who went offline
