@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "storage/detail/sqlite_error.hpp"
+#include "storage/detail/sqlite_wal_vfs.hpp"
 
 namespace parley::storage::detail {
 
@@ -49,9 +50,10 @@ status sqlite_connection::open(const std::string& path) {
   // FULLMUTEX although a store is used by one thread at a time: it costs next to nothing
   // beside an fsync and turns a misuse into a wait instead of a corruption.
   sqlite3* db = nullptr;
+  // The log's frames reach the file in one write per commit (sqlite_wal_vfs.hpp).
   auto rc = sqlite3_open_v2(path.c_str(), &db,
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                            nullptr);
+                            wal_gathering_vfs());
   if (rc != SQLITE_OK) {
     auto err = sqlite_error(db, rc, "sqlite: cannot open " + path);
     sqlite3_close_v2(db);  // open_v2 may allocate a handle even when it fails
