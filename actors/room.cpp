@@ -141,27 +141,22 @@ void notify_conversations(room_actor_ptr self) {
 }
 
 /// Records a committed event: head, idempotency cache, resume tail, fan-out.
-/// `cid_key`: the event's, when the caller already has it (else it is made here).
-void publish_committed(room_actor_ptr self, storage::event ev, std::string cid_key = {}) {
+/// `cid`: the event's entry, when it was sent from this room (else one is made here).
+void publish_committed(room_actor_ptr self, storage::event ev, cid_node* cid = nullptr) {
   auto& st = self->state;
   st.head = std::max(st.head, ev.seq);
   st.last_ts = std::max(st.last_ts, ev.ts);
   if (ev.kind == storage::event_kind::msg && !ev.cid.empty()) {
-    if (cid_key.empty())
-      cid_key = room_state::cid_key(ev.sender, ev.cid);
-    st.remember_cid(std::move(cid_key), {ev.seq, ev.ts});
+    if (cid != nullptr)
+      st.commit_cid(*cid, {ev.seq, ev.ts});
+    else
+      st.remember_cid(room_state::cid_key(ev.sender, ev.cid), {ev.seq, ev.ts});
+  } else if (cid != nullptr) {
+    st.forget_cid(*cid);
   }
   auto ptr = make_event(std::move(ev));
   st.append_tail(ptr);
   st.broadcast(ptr);
-}
-
-void forget_in_flight_cid(room_state& st, const std::string& key) {
-  if (key.empty())
-    return;
-  auto i = st.in_flight_cids.find(key);
-  if (i != st.in_flight_cids.end() && --i->second == 0)
-    st.in_flight_cids.erase(i);
 }
 
 /// `events`: the committed events, in order, back from the writer (the in-flight writes
@@ -176,7 +171,6 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
   for (uint64_t i = 0; i < count && !st.in_flight.empty(); ++i) {
     auto w = std::move(st.in_flight.front());
     st.in_flight.pop_front();
-    forget_in_flight_cid(st, w.cid_key);
     auto& m = global_metrics();
     m.ack_latency.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - w.accepted).count());
@@ -187,7 +181,7 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
       grew = true;
       m.events_committed.inc();
       ok_send ok{st.id, ev.seq, ev.ts};
-      publish_committed(self, std::move(ev), std::move(w.cid_key));
+      publish_committed(self, std::move(ev), w.cid);
       apply_member_changes(self, w.write.members);  // after the event reached everyone
       for (auto& rp : w.waiting)
         rp.deliver(ok);
@@ -222,18 +216,20 @@ void on_failed(room_actor_ptr self, const storage::error& err,
                             std::string{"storage write failed ("} + storage::to_string(err.code) +
                               "); retry with the same cid");
   for (auto& w : st.in_flight) {
-    auto original = w.cid_key.empty() ? originals.end() : originals.find(w.cid_key);
+    auto original = w.cid == nullptr ? originals.end() : originals.find(w.cid->first);
     if (original != originals.end()) {
-      st.remember_cid(w.cid_key, original->second);
+      auto sent = original->second;
+      st.commit_cid(*w.cid, sent);
       for (auto& rp : w.waiting)
-        rp.deliver(ok_send{st.id, original->second.seq, original->second.ts});
+        rp.deliver(ok_send{st.id, sent.seq, sent.ts});
       continue;
     }
+    if (w.cid != nullptr)
+      st.forget_cid(*w.cid);
     for (auto& rp : w.waiting)
       rp.deliver(failure);
   }
   st.in_flight.clear();
-  st.in_flight_cids.clear();
   st.membership_in_flight.clear();
   st.current = room_state::mode::recovering;
   st.next_seq = st.head + 1;
@@ -275,21 +271,24 @@ caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, send_
   auto& st = self->state;
   if (!trusted && !st.is_member(user))
     return not_a_member();
-  auto key = room_state::cid_key(user, req.cid);
-  if (auto hit = st.cids.find(key); hit != st.cids.end())
-    return ok_send{st.id, hit->second.seq, hit->second.ts};
-  if (st.in_flight_cids.count(key)) {
+  auto [entry, fresh] = st.cids.try_emplace(room_state::cid_key(user, req.cid));
+  if (!fresh) {
+    if (!entry->second.in_flight)
+      return ok_send{st.id, entry->second.sent.seq, entry->second.sent.ts};
     // The same send is already on its way to storage: answer both with its outcome.
     auto rp = self->make_response_promise();
     for (auto& w : st.in_flight)
-      if (w.cid_key == key) {
+      if (w.cid == &*entry) {
         w.waiting.push_back(rp);
         break;
       }
     return rp;
   }
-  if (auto err = refuse_write(st))
+  if (auto err = refuse_write(st)) {
+    st.cids.erase(entry);
     return err;
+  }
+  entry->second.in_flight = true;
   in_flight_write w;
   auto& ev = w.write.ev;
   ev.room = st.id;
@@ -302,8 +301,7 @@ caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, send_
   ev.target = req.reply_to;
   ev.meta = std::move(req.meta);
   ev.ts = st.next_ts();
-  w.cid_key = std::move(key);
-  ++st.in_flight_cids[w.cid_key];
+  w.cid = &*entry;
   auto rp = self->make_response_promise();
   w.waiting.push_back(rp);
   hand_to_writer(self, std::move(w));

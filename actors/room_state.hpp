@@ -27,19 +27,30 @@ struct subscriber {
   std::vector<event_ptr> held;
 };
 
-/// A write handed to the writer and not yet committed, with whoever waits for it.
-struct in_flight_write {
-  pending_write write;  ///< Its event (`ev`) is with the writer, which returns it committed.
-  std::vector<caf::response_promise> waiting;
-  std::string cid_key;          ///< For events with a cid; "" otherwise.
-  uint64_t origin_session = 0;  ///< For read markers: the `read` event skips its sender.
-  std::chrono::steady_clock::time_point accepted;  ///< For the ack-latency histogram.
-};
-
 /// Where an earlier send with the same (sender, cid) ended up.
 struct stored_send {
   int64_t seq = 0;
   int64_t ts = 0;
+};
+
+/// A (sender, cid) the room knows: committed (where it ended up), or on its way to storage.
+struct cid_entry {
+  stored_send sent;
+  bool in_flight = false;
+};
+
+/// Idempotency keys (`room_state::cid_key`) of a room. Pointers to its entries stay valid
+/// until the entry is erased (a node-based map does not move them when it rehashes).
+using cid_table = std::unordered_map<std::string, cid_entry>;
+using cid_node = cid_table::value_type;
+
+/// A write handed to the writer and not yet committed, with whoever waits for it.
+struct in_flight_write {
+  pending_write write;  ///< Its event (`ev`) is with the writer, which returns it committed.
+  std::vector<caf::response_promise> waiting;
+  cid_node* cid = nullptr;      ///< A message's entry in room_state::cids, in flight.
+  uint64_t origin_session = 0;  ///< For read markers: the `read` event skips its sender.
+  std::chrono::steady_clock::time_point accepted;  ///< For the ack-latency histogram.
 };
 
 /// The state of one room actor: the single owner of the room's order. It assigns `seq`,
@@ -63,11 +74,12 @@ struct room_state {
   int64_t last_ts = 0;   ///< ts never goes backwards within a room.
 
   std::deque<in_flight_write> in_flight;
-  std::unordered_map<std::string, stored_send> cids;        ///< Committed, recent.
-  /// Eviction order of `cids`: their keys in the map's own nodes (which rehashing does not
-  /// move), so each remembered send costs one copy of its key, not two.
+  /// Every (sender, cid) in flight, and the latest `cfg.cid_cache` committed ones: one
+  /// table, so a send costs one lookup and its commit none (the write holds its entry).
+  cid_table cids;
+  /// Eviction order of the committed entries: their keys in the map's own nodes, so each
+  /// remembered send costs one copy of its key, not two.
   std::deque<const std::string*> cid_order;
-  std::unordered_map<std::string, size_t> in_flight_cids;   ///< key -> count in in_flight.
   std::deque<event_ptr> tail;                               ///< Recent persistent events.
 
   std::unordered_map<uint64_t, subscriber> subscribers;
@@ -101,7 +113,14 @@ struct room_state {
     return last_ts;
   }
 
+  /// A committed send learnt from storage (the loaded tail, a resync): remembered unless
+  /// the key is known already.
   void remember_cid(std::string key, stored_send s);
+  /// The send of an in-flight entry is committed: remembered, the oldest forgotten beyond
+  /// `cfg.cid_cache` (this one at once if the cache is off).
+  void commit_cid(cid_node& entry, stored_send s);
+  /// An in-flight entry whose write failed: forgotten, so a retry writes again.
+  void forget_cid(cid_node& entry) { cids.erase(entry.first); }
   void append_tail(event_ptr ev);
 
   /// Pushes an event to every subscriber except `skip_session` and `skip_user`'s sessions.

@@ -141,12 +141,15 @@ status sqlite_batch_writer::apply_room(const room_writes& w, room_result& r) {
     auto st = sql::prepare(conn_, sql::insert_event);
     if (!st)
       return st.err();
-    st->bind(1, w.room).bind(2, e.seq).bind(3, to_string(e.kind)).bind(4, e.sender);
+    // The batch outlives this use of the statement: SQLite reads the texts in place.
+    st->bind_unowned(1, w.room).bind(2, e.seq).bind_unowned(3, to_string(e.kind));
+    st->bind_unowned(4, e.sender);
     if (e.cid.empty())
       st->bind_null(5);  // NULLs never collide in the (room, sender, cid) index
     else
-      st->bind(5, e.cid);
-    st->bind(6, e.body).bind(7, e.subtype).bind(8, e.target).bind(9, e.meta).bind(10, e.ts);
+      st->bind_unowned(5, e.cid);
+    st->bind_unowned(6, e.body).bind_unowned(7, e.subtype).bind(8, e.target);
+    st->bind_unowned(9, e.meta).bind(10, e.ts);
     auto rc = st->step();
     // The key (room_id, seq) reports SQLITE_CONSTRAINT_PRIMARYKEY; the only unique index
     // besides it is (room_id, sender, cid).

@@ -33,12 +33,27 @@ statement_use::statement_use(statement_use&& other) noexcept
   : handle_(std::exchange(other.handle_, nullptr)), bind_rc_(other.bind_rc_) {
 }
 
-statement_use& statement_use::bind(int index, std::string_view text) {
+namespace {
+
+int bind_text(sqlite3_stmt* handle, int index, std::string_view text,
+              sqlite3_destructor_type lifetime) {
   // A default string_view has data() == nullptr, which SQLite would bind as NULL; the
   // columns bound here are NOT NULL, so an empty text must stay an empty text.
   const char* data = text.data() != nullptr ? text.data() : "";
-  auto rc = sqlite3_bind_text64(handle_, index, data, text.size(), SQLITE_TRANSIENT,
-                                SQLITE_UTF8);
+  return sqlite3_bind_text64(handle, index, data, text.size(), lifetime, SQLITE_UTF8);
+}
+
+}  // namespace
+
+statement_use& statement_use::bind(int index, std::string_view text) {
+  auto rc = bind_text(handle_, index, text, SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK)
+    bind_rc_ = rc;
+  return *this;
+}
+
+statement_use& statement_use::bind_unowned(int index, std::string_view text) {
+  auto rc = bind_text(handle_, index, text, SQLITE_STATIC);
   if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK)
     bind_rc_ = rc;
   return *this;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "actors/directory.hpp"
+#include "actors/metrics.hpp"
 #include "actors/reader.hpp"
 #include "actors/room.hpp"
 #include "actors/writer.hpp"
@@ -130,6 +131,35 @@ CAF_TEST(a cid older than the cache is recognised by the database) {
   CAF_REQUIRE(ok(next));
   CAF_CHECK_EQUAL(ok(next)->seq, 2);
   CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1, 2}));
+}
+
+CAF_TEST(the cid cache keeps the latest sends and storage answers for older ones) {
+  cfg.room.cid_cache = 2;
+  cfg.room.tail_events = 0;
+  start();
+  make_room("r1", {"alice"});
+  auto r = room("r1");
+  for (auto cid : {"a", "b", "c"})
+    CAF_REQUIRE(ok(send(r, "alice", cid)));
+  auto& batches = global_metrics().writer_batches;
+  auto before = batches.value();
+  // The latest two are remembered: answered without a write.
+  auto c = send(r, "alice", "c");
+  CAF_REQUIRE(ok(c));
+  CAF_CHECK_EQUAL(ok(c)->seq, 3);
+  CAF_CHECK_EQUAL(batches.value(), before);
+  // The oldest was forgotten: the database refuses the write and names the original.
+  auto a = send(r, "alice", "a");
+  CAF_REQUIRE(ok(a));
+  CAF_CHECK_EQUAL(ok(a)->seq, 1);
+  CAF_CHECK_GREATER(batches.value(), before);
+  CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1, 2, 3}));
+  // ... and remembers it again.
+  before = batches.value();
+  auto a2 = send(r, "alice", "a");
+  CAF_REQUIRE(ok(a2));
+  CAF_CHECK_EQUAL(ok(a2)->seq, 1);
+  CAF_CHECK_EQUAL(batches.value(), before);
 }
 
 CAF_TEST(a failed batch fails its sends and the next seq has no gap) {
