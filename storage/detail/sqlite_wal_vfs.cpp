@@ -55,19 +55,36 @@ int write_out(gathering_file* f) {
 
 // -- io methods of a gathering file -----------------------------------------------------------
 
+/// An io method of a gathering file that forwards to the base file's `Method` (a member
+/// of sqlite3_io_methods), with the same signature; `WriteOutFirst` for the methods that
+/// read, sync, measure or otherwise act on the file's bytes.
+template <auto Method, bool WriteOutFirst>
+struct forwarded;
+
+template <class R, class... Args, R (*sqlite3_io_methods::*Method)(sqlite3_file*, Args...),
+          bool WriteOutFirst>
+struct forwarded<Method, WriteOutFirst> {
+  static R call(sqlite3_file* file, Args... args) {
+    auto f = as_gathering(file);
+    if constexpr (WriteOutFirst) {
+      if (auto rc = write_out(f); rc != SQLITE_OK)
+        return rc;
+    }
+    return (f->real->pMethods->*Method)(f->real, args...);
+  }
+};
+
+template <auto Method>
+constexpr auto after_write_out = &forwarded<Method, true>::call;
+template <auto Method>
+constexpr auto straight = &forwarded<Method, false>::call;
+
 int g_close(sqlite3_file* file) {
   auto f = as_gathering(file);
   auto rc = write_out(f);
   auto rc_close = f->real->pMethods->xClose(f->real);
   f->~gathering_file();
   return rc != SQLITE_OK ? rc : rc_close;
-}
-
-int g_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
-  auto f = as_gathering(file);
-  if (auto rc = write_out(f); rc != SQLITE_OK)
-    return rc;
-  return f->real->pMethods->xRead(f->real, out, amount, offset);
 }
 
 int g_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
@@ -97,117 +114,39 @@ int g_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offs
   return SQLITE_OK;
 }
 
-int g_truncate(sqlite3_file* file, sqlite3_int64 size) {
-  auto f = as_gathering(file);
-  if (auto rc = write_out(f); rc != SQLITE_OK)
-    return rc;
-  return f->real->pMethods->xTruncate(f->real, size);
-}
-
-int g_sync(sqlite3_file* file, int flags) {
-  auto f = as_gathering(file);
-  if (auto rc = write_out(f); rc != SQLITE_OK)
-    return rc;
-  return f->real->pMethods->xSync(f->real, flags);
-}
-
-int g_file_size(sqlite3_file* file, sqlite3_int64* size) {
-  auto f = as_gathering(file);
-  if (auto rc = write_out(f); rc != SQLITE_OK)
-    return rc;
-  return f->real->pMethods->xFileSize(f->real, size);
-}
-
-int g_lock(sqlite3_file* file, int level) {
-  auto f = as_gathering(file);
-  return f->real->pMethods->xLock(f->real, level);
-}
-
-int g_unlock(sqlite3_file* file, int level) {
-  auto f = as_gathering(file);
-  return f->real->pMethods->xUnlock(f->real, level);
-}
-
-int g_check_reserved_lock(sqlite3_file* file, int* out) {
-  auto f = as_gathering(file);
-  return f->real->pMethods->xCheckReservedLock(f->real, out);
-}
-
-int g_file_control(sqlite3_file* file, int op, void* arg) {
-  // Some controls act on the file (size hints, persisting the WAL): its bytes first.
-  auto f = as_gathering(file);
-  if (auto rc = write_out(f); rc != SQLITE_OK)
-    return rc;
-  return f->real->pMethods->xFileControl(f->real, op, arg);
-}
-
-int g_sector_size(sqlite3_file* file) {
-  auto f = as_gathering(file);
-  return f->real->pMethods->xSectorSize(f->real);
-}
-
-int g_device_characteristics(sqlite3_file* file) {
-  auto f = as_gathering(file);
-  return f->real->pMethods->xDeviceCharacteristics(f->real);
-}
-
-// A log is never memory-mapped nor shared memory (the database file carries the WAL
-// index); these only forward, as a shim must.
-int g_shm_map(sqlite3_file* file, int page, int size, int extend, void volatile** out) {
-  auto f = as_gathering(file);
-  return f->real->pMethods->xShmMap(f->real, page, size, extend, out);
-}
-
-int g_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-  auto f = as_gathering(file);
-  return f->real->pMethods->xShmLock(f->real, offset, n, flags);
-}
-
-void g_shm_barrier(sqlite3_file* file) {
-  auto f = as_gathering(file);
-  f->real->pMethods->xShmBarrier(f->real);
-}
-
-int g_shm_unmap(sqlite3_file* file, int delete_flag) {
-  auto f = as_gathering(file);
-  return f->real->pMethods->xShmUnmap(f->real, delete_flag);
-}
-
+// A log is never memory-mapped (nor shared memory: the database file carries the WAL
+// index), so these only forward, as a shim must, to a base file that has them.
 int g_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
-  auto f = as_gathering(file);
   *out = nullptr;  // "not mapped": SQLite reads instead
-  if (f->real->pMethods->iVersion < 3)
+  if (as_gathering(file)->real->pMethods->iVersion < 3)
     return SQLITE_OK;
-  if (auto rc = write_out(f); rc != SQLITE_OK)
-    return rc;
-  return f->real->pMethods->xFetch(f->real, offset, amount, out);
+  return after_write_out<&sqlite3_io_methods::xFetch>(file, offset, amount, out);
 }
 
 int g_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
-  auto f = as_gathering(file);
-  if (f->real->pMethods->iVersion < 3)
+  if (as_gathering(file)->real->pMethods->iVersion < 3)
     return SQLITE_OK;
-  return f->real->pMethods->xUnfetch(f->real, offset, page);
+  return straight<&sqlite3_io_methods::xUnfetch>(file, offset, page);
 }
 
 const sqlite3_io_methods gathering_methods = {
   3,
   g_close,
-  g_read,
+  after_write_out<&sqlite3_io_methods::xRead>,
   g_write,
-  g_truncate,
-  g_sync,
-  g_file_size,
-  g_lock,
-  g_unlock,
-  g_check_reserved_lock,
-  g_file_control,
-  g_sector_size,
-  g_device_characteristics,
-  g_shm_map,
-  g_shm_lock,
-  g_shm_barrier,
-  g_shm_unmap,
+  after_write_out<&sqlite3_io_methods::xTruncate>,
+  after_write_out<&sqlite3_io_methods::xSync>,
+  after_write_out<&sqlite3_io_methods::xFileSize>,
+  straight<&sqlite3_io_methods::xLock>,
+  straight<&sqlite3_io_methods::xUnlock>,
+  straight<&sqlite3_io_methods::xCheckReservedLock>,
+  after_write_out<&sqlite3_io_methods::xFileControl>,  // some act on the file: size hints
+  straight<&sqlite3_io_methods::xSectorSize>,
+  straight<&sqlite3_io_methods::xDeviceCharacteristics>,
+  straight<&sqlite3_io_methods::xShmMap>,
+  straight<&sqlite3_io_methods::xShmLock>,
+  straight<&sqlite3_io_methods::xShmBarrier>,
+  straight<&sqlite3_io_methods::xShmUnmap>,
   g_fetch,
   g_unfetch,
 };
@@ -234,53 +173,20 @@ int v_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   return SQLITE_OK;
 }
 
-int v_delete(sqlite3_vfs*, const char* name, int sync_dir) {
-  return base_vfs->xDelete(base_vfs, name, sync_dir);
-}
+/// A VFS method of the shim that is the base VFS's `Method` (a member of sqlite3_vfs),
+/// called with the base VFS, whose methods may read their own fields.
+template <auto Method>
+struct base_method;
 
-int v_access(sqlite3_vfs*, const char* name, int flags, int* out) {
-  return base_vfs->xAccess(base_vfs, name, flags, out);
-}
+template <class R, class... Args, R (*sqlite3_vfs::*Method)(sqlite3_vfs*, Args...)>
+struct base_method<Method> {
+  static R call(sqlite3_vfs*, Args... args) {
+    return (base_vfs->*Method)(base_vfs, args...);
+  }
+};
 
-int v_full_pathname(sqlite3_vfs*, const char* name, int size, char* out) {
-  return base_vfs->xFullPathname(base_vfs, name, size, out);
-}
-
-void* v_dl_open(sqlite3_vfs*, const char* name) {
-  return base_vfs->xDlOpen(base_vfs, name);
-}
-
-void v_dl_error(sqlite3_vfs*, int size, char* out) {
-  base_vfs->xDlError(base_vfs, size, out);
-}
-
-void (*v_dl_sym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
-  return base_vfs->xDlSym(base_vfs, handle, symbol);
-}
-
-void v_dl_close(sqlite3_vfs*, void* handle) {
-  base_vfs->xDlClose(base_vfs, handle);
-}
-
-int v_randomness(sqlite3_vfs*, int size, char* out) {
-  return base_vfs->xRandomness(base_vfs, size, out);
-}
-
-int v_sleep(sqlite3_vfs*, int micros) {
-  return base_vfs->xSleep(base_vfs, micros);
-}
-
-int v_current_time(sqlite3_vfs*, double* out) {
-  return base_vfs->xCurrentTime(base_vfs, out);
-}
-
-int v_get_last_error(sqlite3_vfs*, int size, char* out) {
-  return base_vfs->xGetLastError(base_vfs, size, out);
-}
-
-int v_current_time_int64(sqlite3_vfs*, sqlite3_int64* out) {
-  return base_vfs->xCurrentTimeInt64(base_vfs, out);
-}
+template <auto Method>
+constexpr auto of_base = &base_method<Method>::call;
 
 sqlite3_vfs gathering_vfs{};
 
@@ -294,18 +200,18 @@ const char* register_vfs() {
   v.mxPathname = base_vfs->mxPathname;
   v.zName = "parley-wal-gathering";
   v.xOpen = v_open;
-  v.xDelete = v_delete;
-  v.xAccess = v_access;
-  v.xFullPathname = v_full_pathname;
-  v.xDlOpen = v_dl_open;
-  v.xDlError = v_dl_error;
-  v.xDlSym = v_dl_sym;
-  v.xDlClose = v_dl_close;
-  v.xRandomness = v_randomness;
-  v.xSleep = v_sleep;
-  v.xCurrentTime = v_current_time;
-  v.xGetLastError = v_get_last_error;
-  v.xCurrentTimeInt64 = v_current_time_int64;
+  v.xDelete = of_base<&sqlite3_vfs::xDelete>;
+  v.xAccess = of_base<&sqlite3_vfs::xAccess>;
+  v.xFullPathname = of_base<&sqlite3_vfs::xFullPathname>;
+  v.xDlOpen = of_base<&sqlite3_vfs::xDlOpen>;
+  v.xDlError = of_base<&sqlite3_vfs::xDlError>;
+  v.xDlSym = of_base<&sqlite3_vfs::xDlSym>;
+  v.xDlClose = of_base<&sqlite3_vfs::xDlClose>;
+  v.xRandomness = of_base<&sqlite3_vfs::xRandomness>;
+  v.xSleep = of_base<&sqlite3_vfs::xSleep>;
+  v.xCurrentTime = of_base<&sqlite3_vfs::xCurrentTime>;
+  v.xGetLastError = of_base<&sqlite3_vfs::xGetLastError>;
+  v.xCurrentTimeInt64 = of_base<&sqlite3_vfs::xCurrentTimeInt64>;
   if (sqlite3_vfs_register(&v, 0) != SQLITE_OK)
     return nullptr;
   return v.zName;
