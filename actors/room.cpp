@@ -51,6 +51,14 @@ void hand_to_writer(room_actor_ptr self, in_flight_write w) {
   st.in_flight.push_back(std::move(w));
 }
 
+void schedule_idle_check(room_actor_ptr self) {
+  auto& st = self->state;
+  if (!st.idle() || st.idle_check_scheduled || st.current == room_state::mode::loading)
+    return;
+  st.idle_check_scheduled = true;
+  self->delayed_send(self, st.cfg.idle_timeout, idle_atom::value);
+}
+
 }  // namespace room_ops
 
 namespace {
@@ -68,14 +76,6 @@ void touch(room_actor_ptr self) {
 }
 
 // -- idle stop --------------------------------------------------------------------------------
-
-void schedule_idle_check(room_actor_ptr self) {
-  auto& st = self->state;
-  if (!st.idle() || st.idle_check_scheduled || st.current == room_state::mode::loading)
-    return;
-  st.idle_check_scheduled = true;
-  self->delayed_send(self, st.cfg.idle_timeout, idle_atom::value);
-}
 
 void stop_room(room_actor_ptr self) {
   // Tell the directory first, so it stops handing out this actor; a session that already
@@ -175,8 +175,15 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
     m.ack_latency.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - w.accepted).count());
     if (w.write.is_event) {
-      if (next_event == events.size())
-        break;  // a bug upstream: the writer commits what it is handed, in order
+      if (next_event == events.size()) {
+        // Cannot happen (the writer returns every event it committed, in order); if it
+        // did, the sender hears of it and may retry, rather than waiting forever.
+        if (w.cid != nullptr)
+          st.forget_cid(*w.cid);
+        for (auto& rp : w.waiting)
+          rp.deliver(make_error(error_code::internal, "commit lost its event"));
+        continue;
+      }
       auto& ev = events[next_event++];
       grew = true;
       m.events_committed.inc();
@@ -305,111 +312,6 @@ caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, send_
   auto rp = self->make_response_promise();
   w.waiting.push_back(rp);
   hand_to_writer(self, std::move(w));
-  return rp;
-}
-
-ok_join make_join_ok(const room_state& st) {
-  ok_join ok;
-  ok.room = st.id;
-  ok.head = st.head;
-  if (st.members.size() <= 100) {
-    ok.has_reads = true;
-    for (auto& [user, m] : st.members)
-      ok.reads.emplace_back(user, m.read_seq);
-    std::sort(ok.reads.begin(), ok.reads.end());
-  }
-  return ok;
-}
-
-/// Finishes a join whose replay came from storage: replay, the `ok`, then the live events
-/// that arrived meanwhile, skipping any the replay already covered.
-void finish_stored_replay(room_actor_ptr self, uint64_t session, uint64_t generation,
-                          int64_t since, ok_join ok, const std::vector<storage::event>& evs,
-                          caf::response_promise rp) {
-  auto& st = self->state;
-  auto it = st.subscribers.find(session);
-  if (it == st.subscribers.end() || it->second.generation != generation) {
-    rp.deliver(false);  // left or re-joined meanwhile
-    return;
-  }
-  auto& sub = it->second;
-  int64_t last = since;
-  for (auto& e : evs)
-    if (e.seq == last + 1 && e.seq <= ok.head) {
-      sub.link->deliver(make_event(e));
-      last = e.seq;
-    }
-  for (auto& t : st.tail)  // storage may lag the tail by a commit: fill from memory
-    if (t->seq() == last + 1 && t->seq() <= ok.head) {
-      sub.link->deliver(t);
-      last = t->seq();
-    }
-  ok.replayed = last - since;
-  sub.link->send_reply(reply{sub.join_id, std::move(ok)});
-  for (auto& h : sub.held)
-    if (h->seq() == 0 || h->seq() > last)
-      sub.link->deliver(h);
-  sub.held.clear();
-  sub.holding = false;
-  rp.deliver(true);
-}
-
-caf::result<bool> on_join(room_actor_ptr self, join_args& args) {
-  auto& st = self->state;
-  if (!st.is_member(args.user))
-    return not_a_member();
-  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  auto [it, fresh] = st.subscribers.try_emplace(args.session_id);
-  auto& sub = it->second;
-  if (fresh && sender)
-    self->monitor(sender);
-  sub.user = args.user;
-  sub.link = args.link;
-  sub.session = sender;
-  sub.join_id = args.id;
-  sub.holding = false;
-  sub.held.clear();
-  ++sub.generation;
-
-  auto ok = make_join_ok(st);
-  auto since = args.since;
-  if (since < 0 || since >= st.head) {
-    sub.link->send_reply(reply{args.id, std::move(ok)});
-    return true;
-  }
-  if (st.head - since > st.cfg.replay_max) {
-    ok.gap = true;
-    sub.link->send_reply(reply{args.id, std::move(ok)});
-    return true;
-  }
-  if (!st.tail.empty() && st.tail.front()->seq() <= since + 1) {
-    for (auto& ev : st.tail)
-      if (ev->seq() > since) {
-        sub.link->deliver(ev);
-        ++ok.replayed;
-      }
-    sub.link->send_reply(reply{args.id, std::move(ok)});
-    return true;
-  }
-  // Older than the tail: replay from storage while live events wait for this subscriber.
-  sub.holding = true;
-  auto rp = self->make_response_promise();
-  auto session = args.session_id;
-  auto generation = sub.generation;
-  self->request(st.reader, st.cfg.storage_timeout, replay_atom::value, st.id, since,
-                st.head - since)
-    .then(
-      [=](std::vector<storage::event>& evs) {
-        finish_stored_replay(self, session, generation, since, ok, evs, rp);
-      },
-      [=](caf::error& err) mutable {
-        auto& st = self->state;
-        auto i = st.subscribers.find(session);
-        if (i != st.subscribers.end() && i->second.generation == generation)
-          st.subscribers.erase(i);
-        rp.deliver(make_error(error_code::unavailable, "could not read the room's history"));
-        schedule_idle_check(self);
-      });
   return rp;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
-// Internal to the room actor: the pieces room.cpp (order, commits, joins) and
-// room_changes.cpp (edits, deletes, reactions, membership) share. Not for other actors.
+// Internal to the room actor: the pieces room.cpp (order, commits), room_joins.cpp (joins
+// and replays) and room_changes.cpp (edits, deletes, reactions, membership) share. Not for
+// other actors.
 
 #include <caf/all.hpp>
 
@@ -19,6 +20,13 @@ caf::error refuse_write(room_state& st);
 
 /// Sends a write to the room's writer and keeps it in flight until its commit.
 void hand_to_writer(room_actor_ptr self, in_flight_write w);
+
+/// Arms the idle stop if the room has nobody subscribed and nothing in flight.
+void schedule_idle_check(room_actor_ptr self);
+
+// room_joins.cpp: subscribes the session; pushes the replay (from the tail or storage),
+// then the join `ok`, then live events; answers whether it subscribed.
+caf::result<bool> on_join(room_actor_ptr self, join_args& args);
 
 // room_changes.cpp: each answers with the new event's seq (ok_send), after the commit.
 caf::result<ok_send> on_edit(room_actor_ptr self, const std::string& user, edit_req& req);
