@@ -1,7 +1,9 @@
 #include "commands.hpp"
 
 #include <caf/all.hpp>
+#if PARLEY_MIMALLOC
 #include <mimalloc.h>
+#endif
 #include <spdlog/spdlog.h>
 
 #include <sched.h>
@@ -50,6 +52,15 @@ std::optional<config::load_result> load(const std::vector<std::string>& args,
   }
   config::resolve_defaults(r.values, usable_cpus());
   return r;
+}
+
+/// For the startup line: which malloc this build runs on (PARLEY_MIMALLOC, apps/CMakeLists).
+std::string allocator_name() {
+#if PARLEY_MIMALLOC
+  return "mimalloc " + std::to_string(mi_version());
+#else
+  return "glibc malloc";
+#endif
 }
 
 int fail(const std::string& what) {
@@ -155,10 +166,10 @@ int serve(const std::vector<std::string>& args) {
   std::printf("parley: listening on %s:%u\n", ep.address().to_string().c_str(), ep.port());
   std::fflush(stdout);
   spdlog::info("listening on {}:{} (store {}, tokens {}, dev tokens {}, {} I/O and {} actor "
-               "threads, mimalloc {})",
+               "threads, allocator {})",
                ep.address().to_string(), ep.port(), config::redact_url(s.store), s.jwt_alg,
                !dev.enabled ? "off" : hs ? "on" : "refused (no signing key)", s.io_threads,
-               s.scheduler_threads, mi_version());
+               s.scheduler_threads, allocator_name());
 
   int sig = 0;
   sigwait(&signals, &sig);
