@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include "actors/protocol.hpp"
@@ -12,7 +13,9 @@ namespace parley::net::schema {
 
 decode_result request_from_json(const boost::json::value& v);
 
-boost::json::value reply_to_json(const actors::reply& r);
-boost::json::value event_to_json(const actors::event_payload& ev);
+/// The values are allocated from `sp` (the default: the heap).
+boost::json::value reply_to_json(const actors::reply& r, const boost::json::storage_ptr& sp = {});
+boost::json::value event_to_json(const actors::event_payload& ev,
+                                 const boost::json::storage_ptr& sp = {});
 
 }  // namespace parley::net::schema
