@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "actors/protocol.hpp"
@@ -31,6 +32,14 @@ public:
 
   /// Queues a room event (shared, encoded once for all connections).
   virtual void deliver(event_ptr ev) = 0;
+
+  /// Queues several events in order: a room's commit batch, handed over in one call so
+  /// that a connection takes its inbox lock and asks for a flush once per batch, not once
+  /// per event.
+  virtual void deliver_all(std::span<const event_ptr> evs) {
+    for (const auto& ev : evs)
+      deliver(ev);
+  }
 
   /// Queues a reply to one of this connection's requests.
   virtual void send_reply(reply r) = 0;

@@ -140,9 +140,10 @@ void notify_conversations(room_actor_ptr self) {
                      notice_atom::value);
 }
 
-/// Records a committed event: head, idempotency cache, resume tail, fan-out.
-/// `cid`: the event's entry, when it was sent from this room (else one is made here).
-void publish_committed(room_actor_ptr self, storage::event ev, cid_node* cid = nullptr) {
+/// Records a committed event: head, idempotency cache, resume tail. Returns it shared, for
+/// the fan-out. `cid`: the event's entry, when it was sent from this room (else one is
+/// made here).
+event_ptr record_committed(room_actor_ptr self, storage::event ev, cid_node* cid = nullptr) {
   auto& st = self->state;
   st.head = std::max(st.head, ev.seq);
   st.last_ts = std::max(st.last_ts, ev.ts);
@@ -156,7 +157,12 @@ void publish_committed(room_actor_ptr self, storage::event ev, cid_node* cid = n
   }
   auto ptr = make_event(std::move(ev));
   st.append_tail(ptr);
-  st.broadcast(ptr);
+  return ptr;
+}
+
+/// Records a committed event and pushes it to the subscribers.
+void publish_committed(room_actor_ptr self, storage::event ev) {
+  self->state.broadcast(record_committed(self, std::move(ev)));
 }
 
 /// `events`: the committed events, in order, back from the writer (the in-flight writes
@@ -165,8 +171,16 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
   auto& st = self->state;
   size_t next_event = 0;
   // A group commit of many events wakes each I/O thread once, so every connection gets all
-  // of them in one write (one send system call instead of one per event).
+  // of them in one write (one send system call instead of one per event). The events go
+  // to each connection in one call too (`fresh`), flushed before anything that must come
+  // after them: a read event, or a membership change that unsubscribes a removed member
+  // who must still see their `member` event.
   delivery_batch batch;
+  std::vector<event_ptr> fresh;
+  auto flush_fresh = [&] {
+    st.broadcast_all(fresh);
+    fresh.clear();
+  };
   bool grew = false;
   for (uint64_t i = 0; i < count && !st.in_flight.empty(); ++i) {
     auto w = std::move(st.in_flight.front());
@@ -188,11 +202,15 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
       grew = true;
       m.events_committed.inc();
       ok_send ok{st.id, ev.seq, ev.ts};
-      publish_committed(self, std::move(ev), w.cid);
-      apply_member_changes(self, w.write.members);  // after the event reached everyone
+      fresh.push_back(record_committed(self, std::move(ev), w.cid));
+      if (!w.write.members.empty()) {
+        flush_fresh();
+        apply_member_changes(self, w.write.members);  // after the event reached everyone
+      }
       for (auto& rp : w.waiting)
         rp.deliver(ok);
     } else {
+      flush_fresh();
       auto& r = w.write.read;
       st.broadcast(make_event(read_event{st.id, r.user, r.seq}), w.origin_session);
       // The reader's other sessions (another tab, the phone) see the unread count fall.
@@ -202,6 +220,7 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
         rp.deliver(caf::unit);
     }
   }
+  flush_fresh();
   if (grew)
     notify_conversations(self);
   schedule_idle_check(self);

@@ -48,16 +48,39 @@ void room_state::broadcast(const event_ptr& ev, uint64_t skip_session,
       ++delivered;
       continue;
     }
-    if (static_cast<int64_t>(sub.held.size()) < cfg.max_held_events) {
-      sub.held.push_back(ev);
-      continue;
-    }
-    // The replay takes so long that the live backlog for this subscriber is over its
-    // limit: cut it as a slow consumer; it resumes with `since` on a new connection.
-    sub.held.clear();
-    sub.link->close(close_code::slow_consumer, "too far behind while resuming");
+    hold(sub, ev);
   }
   global_metrics().deliveries.inc(delivered);
+}
+
+void room_state::broadcast_all(std::span<const event_ptr> evs) {
+  if (evs.empty())
+    return;
+  delivery_batch batch;
+  uint64_t delivered = 0;
+  for (auto& [session_id, sub] : subscribers) {
+    if (!sub.holding) {
+      sub.link->deliver_all(evs);
+      delivered += evs.size();
+      continue;
+    }
+    for (const auto& ev : evs)
+      if (!hold(sub, ev))
+        break;
+  }
+  global_metrics().deliveries.inc(delivered);
+}
+
+bool room_state::hold(subscriber& sub, const event_ptr& ev) {
+  if (static_cast<int64_t>(sub.held.size()) < cfg.max_held_events) {
+    sub.held.push_back(ev);
+    return true;
+  }
+  // The replay takes so long that the live backlog for this subscriber is over its
+  // limit: cut it as a slow consumer; it resumes with `since` on a new connection.
+  sub.held.clear();
+  sub.link->close(close_code::slow_consumer, "too far behind while resuming");
+  return false;
 }
 
 }  // namespace parley::actors

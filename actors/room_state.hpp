@@ -127,6 +127,13 @@ struct room_state {
   /// Subscribers that are replaying buffer it; one whose buffer overflows is closed (4009).
   void broadcast(const event_ptr& ev, uint64_t skip_session = 0,
                  const std::string& skip_user = {});
+  /// Pushes a commit batch, in order, to every subscriber: one call per connection.
+  void broadcast_all(std::span<const event_ptr> evs);
+
+private:
+  /// Buffers a live event for a subscriber that is replaying; false when its buffer was
+  /// full and it was closed instead.
+  bool hold(subscriber& sub, const event_ptr& ev);
 };
 
 }  // namespace parley::actors

@@ -79,19 +79,28 @@ void ws_connection::start(std::optional<token_claims> claims, connection_slot us
 
 // -- client_link ----------------------------------------------------------------------------------
 
-void ws_connection::push(outbound item) {
+template <class Add>
+void ws_connection::push_with(Add add) {
   std::lock_guard lock{mu_};
   if (link_closed_)
     return;
-  inbox_.push_back(std::move(item));
+  add(inbox_);
   if (!flush_posted_) {
     flush_posted_ = true;
     shard_.schedule_flush(shared_from_this());
   }
 }
 
+void ws_connection::push(outbound item) {
+  push_with([&](std::vector<outbound>& inbox) { inbox.push_back(std::move(item)); });
+}
+
 void ws_connection::deliver(actors::event_ptr ev) {
   push(std::move(ev));
+}
+
+void ws_connection::deliver_all(std::span<const actors::event_ptr> evs) {
+  push_with([&](std::vector<outbound>& inbox) { inbox.insert(inbox.end(), evs.begin(), evs.end()); });
 }
 
 void ws_connection::send_reply(actors::reply r) {

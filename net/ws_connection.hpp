@@ -55,6 +55,7 @@ public:
 
   // -- client_link (any thread) -----------------------------------------------------------
   void deliver(actors::event_ptr ev) override;
+  void deliver_all(std::span<const actors::event_ptr> evs) override;
   void send_reply(actors::reply r) override;
   void close(actors::close_code code, std::string reason) override;
 
@@ -84,6 +85,9 @@ private:
   };
 
   void push(outbound item);
+  /// Calls `add(inbox_)` under the lock and asks the shard for a flush if none is pending.
+  template <class Add>
+  void push_with(Add add);
 
   // -- the shard's thread ------------------------------------------------------------------
   void enqueue(outbound& item);

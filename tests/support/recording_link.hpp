@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -17,6 +18,12 @@ public:
   void deliver(actors::event_ptr ev) override {
     std::lock_guard lock{mu_};
     items_.push_back(std::move(ev));
+    delivery_calls_.push_back(1);
+  }
+  void deliver_all(std::span<const actors::event_ptr> evs) override {
+    std::lock_guard lock{mu_};
+    items_.insert(items_.end(), evs.begin(), evs.end());
+    delivery_calls_.push_back(evs.size());
   }
   void send_reply(actors::reply r) override {
     std::lock_guard lock{mu_};
@@ -38,6 +45,12 @@ public:
   void clear() {
     std::lock_guard lock{mu_};
     items_.clear();
+    delivery_calls_.clear();
+  }
+  /// How many events each deliver / deliver_all call brought, in order.
+  std::vector<size_t> delivery_calls() {
+    std::lock_guard lock{mu_};
+    return delivery_calls_;
   }
 
   /// The seqs of the persistent events received, in order.
@@ -78,6 +91,7 @@ public:
 private:
   std::mutex mu_;
   std::vector<item> items_;
+  std::vector<size_t> delivery_calls_;
   std::optional<actors::close_code> closed_;
 };
 

@@ -65,8 +65,11 @@ CAF_TEST(seq is assigned per room without gaps and acked after the commit) {
 
 CAF_TEST(concurrent sends share one group commit and keep their order) {
   start();
-  make_room("r1", {"alice"});
+  make_room("r1", {"alice", "bob"});
   auto r = room("r1");
+  auto link = std::make_shared<recording_link>();
+  join(r, "bob", 7, link);
+  link->clear();
   auto writes_before = plan->writes.load();
   std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> handles;
   for (int i = 0; i < 5; ++i)
@@ -76,8 +79,11 @@ CAF_TEST(concurrent sends share one group commit and keep their order) {
   for (int i = 0; i < 5; ++i)
     handles[i].receive([&](ok_send& s) { CAF_CHECK_EQUAL(s.seq, i + 1); },
                        [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
-  // All five were in the writer's mailbox before its flush: one transaction.
+  // All five were in the writer's mailbox before its flush: one transaction ...
   CAF_CHECK_EQUAL(plan->writes.load() - writes_before, 1);
+  // ... which reaches a subscriber in order, handed over in one call.
+  CAF_CHECK_EQUAL(link->seqs(), (std::vector<int64_t>{1, 2, 3, 4, 5}));
+  CAF_CHECK_EQUAL(link->delivery_calls(), (std::vector<size_t>{5}));
 }
 
 CAF_TEST(a resent cid answers the original seq and creates nothing) {
