@@ -417,13 +417,12 @@ result<std::vector<room_summary>> pg_store::room_summaries(std::string_view room
       members.emplace(row[6].c_str(), std::move(r));
     }
     if (!members.empty()) {  // their unread counts, from one read of the later messages
-      std::vector<detail::msg_sender> msgs;
+      detail::unread_counter unread{members};
       for (const auto& row :
            tx.exec_prepared(pg::name(pg::msg_senders_after), room_id, detail::min_read(members),
                             detail::unread_window))
-        msgs.push_back({row[0].as<int64_t>(), row[1].c_str()});
-      std::reverse(msgs.begin(), msgs.end());  // newest first from the index
-      detail::count_unread_all(members, msgs);
+        unread.add(row[0].as<int64_t>(), std::string_view{row[1].c_str(), row[1].size()});
+      unread.finish();
     }
     std::optional<message_state> last;
     if (!members.empty()) {

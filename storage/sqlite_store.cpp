@@ -423,18 +423,17 @@ sqlite_store::room_summaries_impl(std::string_view room, std::span<const std::st
   }
   // Their unread counts from one read of the messages after the oldest marker.
   if (!members.empty()) {
-    std::vector<detail::msg_sender> msgs;
+    detail::unread_counter unread{members};
     auto st = sql::prepare(conn_, sql::msg_senders_after);
     if (!st)
       return st.err();
     st->bind(1, room).bind(2, detail::min_read(members)).bind(3, detail::unread_window);
     int rc;
     while ((rc = st->step()) == SQLITE_ROW)
-      msgs.push_back({st->int64(0), st->text(1)});
+      unread.add(st->int64(0), st->text_view(1));
     if (rc != SQLITE_DONE)
       return conn_.fail(rc, "sqlite: unread counts in " + std::string{room});
-    std::reverse(msgs.begin(), msgs.end());  // newest first from the index
-    detail::count_unread_all(members, msgs);
+    unread.finish();
   }
   // The latest message once for the room, and only if someone will see it.
   std::optional<message_state> last;

@@ -79,11 +79,11 @@ int statement_use::step() {
   return sqlite3_step(handle_);
 }
 
-std::string statement_use::text(int column) const {
+std::string_view statement_use::text_view(int column) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(handle_, column));
   if (p == nullptr)
     return {};
-  return std::string(p, static_cast<size_t>(sqlite3_column_bytes(handle_, column)));
+  return {p, static_cast<size_t>(sqlite3_column_bytes(handle_, column))};
 }
 
 int64_t statement_use::int64(int column) const {

@@ -55,7 +55,10 @@ public:
   int step();
 
   /// Columns are 0-based. NULL text reads as "".
-  std::string text(int column) const;
+  std::string text(int column) const { return std::string{text_view(column)}; }
+  /// The text in SQLite's own buffer: valid until the next step or reset, or until this
+  /// column is read as another type.
+  std::string_view text_view(int column) const;
   int64_t int64(int column) const;
 
 private:

@@ -24,22 +24,24 @@ int64_t min_read(const std::unordered_map<std::string, room_summary>& members) {
   return lowest;
 }
 
-void count_unread_all(std::unordered_map<std::string, room_summary>& members,
-                      const std::vector<msg_sender>& msgs) {
-  std::vector<int64_t> all;
-  all.reserve(msgs.size());
-  // Only the senders that are asked about need their own messages set apart.
-  std::unordered_map<std::string_view, std::vector<int64_t>> own;
-  for (const auto& m : msgs) {
-    all.push_back(m.seq);
-    if (members.count(m.sender))
-      own[m.sender].push_back(m.seq);
-  }
-  for (auto& [user, line] : members) {
-    auto unread = count_after(all, line.read);
-    if (auto o = own.find(user); o != own.end())
-      unread -= count_after(o->second, line.read);
-    line.unread = unread;
+unread_counter::unread_counter(std::unordered_map<std::string, room_summary>& members)
+  : members_(members) {
+  for (const auto& [user, line] : members_)
+    own_[user];
+}
+
+void unread_counter::add(int64_t seq, std::string_view sender) {
+  all_.push_back(seq);
+  if (auto o = own_.find(sender); o != own_.end())
+    o->second.push_back(seq);
+}
+
+void unread_counter::finish() {
+  std::sort(all_.begin(), all_.end());
+  for (auto& [user, line] : members_) {
+    auto& own = own_[user];
+    std::sort(own.begin(), own.end());
+    line.unread = count_after(all_, line.read) - count_after(own, line.read);
   }
 }
 
