@@ -47,8 +47,20 @@ void hand_to_writer(room_actor_ptr self, in_flight_write w) {
   out.ev = std::move(w.write.ev);
   out.read = w.write.read;
   out.members = w.write.members;
-  self->send(st.writer, append_atom::value, st.id, std::move(out));
+  st.outbox.push_back(std::move(out));
+  if (!st.outbox_scheduled) {
+    st.outbox_scheduled = true;
+    self->send(self, outbox_atom::value);
+  }
   st.in_flight.push_back(std::move(w));
+}
+
+void send_outbox(room_actor_ptr self) {
+  auto& st = self->state;
+  if (st.outbox.empty())
+    return;
+  self->send(st.writer, append_atom::value, st.id, std::move(st.outbox));
+  st.outbox = {};
 }
 
 void schedule_idle_check(room_actor_ptr self) {
@@ -256,6 +268,10 @@ void on_failed(room_actor_ptr self, const storage::error& err,
       rp.deliver(failure);
   }
   st.in_flight.clear();
+  // Writes not yet handed over were failed above with the rest: they never go.
+  st.cfg.writer_backlog->fetch_sub(static_cast<int64_t>(st.outbox.size()),
+                                   std::memory_order_relaxed);
+  st.outbox.clear();
   st.membership_in_flight.clear();
   st.current = room_state::mode::recovering;
   st.next_seq = st.head + 1;
@@ -264,6 +280,7 @@ void on_failed(room_actor_ptr self, const storage::error& err,
 
 void start_resync(room_actor_ptr self) {
   auto& st = self->state;
+  send_outbox(self);
   self->request(st.writer, st.cfg.storage_timeout, resync_atom::value, st.id, st.head)
     .then(
       [=](resync_result& r) {
@@ -396,6 +413,10 @@ caf::behavior ready_behavior(room_actor_ptr self) {
     [=](join_atom, join_args& args) -> caf::result<bool> {
       touch(self);
       return on_join(self, args);
+    },
+    [=](outbox_atom) {
+      self->state.outbox_scheduled = false;
+      send_outbox(self);
     },
     [=](leave_atom, uint64_t session) {
       touch(self);

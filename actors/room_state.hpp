@@ -74,6 +74,12 @@ struct room_state {
   int64_t last_ts = 0;   ///< ts never goes backwards within a room.
 
   std::deque<in_flight_write> in_flight;
+  /// Writes accepted but not yet handed to the writer: they go as one message when this
+  /// room's `outbox` message comes round, behind the requests already in its mailbox (a
+  /// message to the writer per write was a mailbox push, and often a wake-up of the
+  /// writer's thread, per message).
+  std::vector<pending_write> outbox;
+  bool outbox_scheduled = false;
   /// Every (sender, cid) in flight, and the latest `cfg.cid_cache` committed ones: one
   /// table, so a send costs one lookup and its commit none (the write holds its entry).
   cid_table cids;

@@ -51,16 +51,19 @@ void flush(writer_actor_ptr self) {
       counts.push_back(0);
     }
     auto& rw = batch[it->second];
-    if (q.write.is_event)
-      rw.events.push_back(std::move(q.write.ev));
-    else
-      rw.reads.push_back(std::move(q.write.read));
-    for (auto& m : q.write.members)
-      rw.members.push_back(std::move(m));
-    ++counts[it->second];
+    for (auto& w : q.writes) {
+      if (w.is_event)
+        rw.events.push_back(std::move(w.ev));
+      else
+        rw.reads.push_back(std::move(w.read));
+      for (auto& m : w.members)
+        rw.members.push_back(std::move(m));
+    }
+    counts[it->second] += q.writes.size();
   }
-  auto n = static_cast<int64_t>(st.queue.size());
+  auto n = st.queued;
   st.queue.clear();
+  st.queued = 0;
   auto outcomes = write_or_fail_fast(self, batch);
   st.cfg.backlog->fetch_sub(n, std::memory_order_relaxed);
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -85,15 +88,17 @@ caf::behavior writer_actor(writer_actor_ptr self, std::shared_ptr<storage::store
   self->state.cfg = std::move(cfg);
   self->state.breaker = storage_breaker{self->state.cfg.unhealthy};
   return {
-    [=](append_atom, std::string& room_id, pending_write& w) {
+    [=](append_atom, std::string& room_id, std::vector<pending_write>& writes) {
       auto& st = self->state;
+      auto n = static_cast<int64_t>(writes.size());
       if (st.poisoned.count(room_id)) {
-        st.cfg.backlog->fetch_sub(1, std::memory_order_relaxed);
+        st.cfg.backlog->fetch_sub(n, std::memory_order_relaxed);
         return;
       }
       auto room = caf::actor_cast<caf::actor>(self->current_sender());
-      st.queue.push_back(queued_write{std::move(room), std::move(room_id), std::move(w)});
-      if (static_cast<int64_t>(st.queue.size()) >= st.cfg.max_batch) {
+      st.queue.push_back(queued_writes{std::move(room), std::move(room_id), std::move(writes)});
+      st.queued += n;
+      if (st.queued >= st.cfg.max_batch) {
         flush(self);
       } else if (!st.flush_scheduled) {
         st.flush_scheduled = true;

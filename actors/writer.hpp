@@ -23,17 +23,19 @@ struct writer_config {
   std::shared_ptr<std::atomic<int>> unhealthy = std::make_shared<std::atomic<int>>(0);
 };
 
-/// A write waiting for the next group commit.
-struct queued_write {
+/// A room's hand-over waiting for the next group commit: the writes it accepted in one
+/// turn of its mailbox.
+struct queued_writes {
   caf::actor room;
   std::string room_id;
-  pending_write write;
+  std::vector<pending_write> writes;
 };
 
 struct writer_state {
   std::shared_ptr<storage::store> store;
   writer_config cfg;
-  std::vector<queued_write> queue;
+  std::vector<queued_writes> queue;
+  int64_t queued = 0;  ///< Writes in `queue`.
   bool flush_scheduled = false;
   /// Rooms whose last batch failed: their later appends are dropped (the room has already
   /// failed them) until the room's `resync` arrives, which FIFO order puts after them.
@@ -47,9 +49,11 @@ using writer_actor_ptr = caf::stateful_actor<writer_state>*;
 /// The writer: owns one store connection and commits in batches (group commit). Appends are
 /// queued as they arrive; a `flush` message it sends itself runs after everything already in
 /// its mailbox, so one transaction takes all that waited — one event under light load, up
-/// to `max_batch` under heavy load. Run it detached: it blocks on the database. While the
-/// database is down (storage_breaker), batches fail at once with `unavailable`.
-///   (append_atom, room_id, pending_write)  from a room; answered per room and batch with
+/// to `max_batch` (plus the rest of the hand-over that reached it) under heavy load. Run it
+/// detached: it blocks on the database. While the database is down (storage_breaker),
+/// batches fail at once with `unavailable`.
+///   (append_atom, room_id, std::vector<pending_write>)  from a room, in order; answered per
+///       room and batch with
 ///       (committed_atom, room_id, count, events) or (failed_atom, room_id, error, duplicates);
 ///       `events` are the batch's events, moved back to the room (which moved them here)
 ///   (resync_atom, room_id, after)           -> resync_result

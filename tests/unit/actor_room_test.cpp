@@ -1,6 +1,8 @@
 #define CAF_SUITE actor_room
+
 #include "actor_fixture.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "actors/directory.hpp"
@@ -199,6 +201,53 @@ CAF_TEST(a failed batch fails its sends and the next seq has no gap) {
   CAF_REQUIRE(ok(retry));
   CAF_CHECK_EQUAL(ok(retry)->seq, 2);
   CAF_CHECK_EQUAL(link->seqs(), (std::vector<int64_t>{1, 2}));
+}
+
+CAF_TEST(a write still waiting for its hand-over when a batch fails is failed and never stored) {
+  start();
+  make_room("r1", {"alice"});
+  auto r = room("r1");
+  auto* room_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(r));
+  CAF_REQUIRE(room_job != nullptr);
+  auto step_room = [&] {
+    CAF_REQUIRE(sched.prioritize(r));
+    sched.run_once();
+  };
+  // Runs every actor but the room until only the room has messages waiting.
+  auto run_all_but_room = [&] {
+    for (;;) {
+      auto other = std::find_if(sched.jobs.begin(), sched.jobs.end(),
+                                [&](caf::resumable* j) { return j != room_job; });
+      if (other == sched.jobs.end())
+        return;
+      std::iter_swap(sched.jobs.begin(), other);
+      sched.run_once();
+    }
+  };
+  plan->fail_writes = 1;
+  auto h1 = self->request(r, caf::infinite, send_atom::value, std::string{"alice"}, msg("r1", "a"));
+  step_room();  // takes a: into the outbox
+  step_room();  // the outbox message: a goes to the writer
+  auto h2 = self->request(r, caf::infinite, send_atom::value, std::string{"alice"}, msg("r1", "b"));
+  run_all_but_room();  // the writer's batch of a fails: `failed` waits behind b
+  step_room();         // takes b: into the outbox, not yet handed over
+  CAF_CHECK_EQUAL(broker->writer_backlog(), 1);  // b: counted from when the room took it
+  step_room();  // the failure: a and b fail, b never reaches the writer
+  consume_messages();
+  for (auto* h : {&h1, &h2})
+    h->receive([&](ok_send&) { CAF_FAIL("acked a failed write"); },
+               [&](caf::error& e) {
+                 auto info = to_error_info(e);
+                 CAF_CHECK_EQUAL(info.code, error_code::unavailable);
+               });
+  CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{}));
+  CAF_CHECK_EQUAL(broker->writer_backlog(), 0);
+  // Once the store is back, the retry of b takes the first seq.
+  advance_time(std::chrono::milliseconds{250});
+  consume_messages();
+  auto retry = send(r, "alice", "b");
+  CAF_REQUIRE(ok(retry));
+  CAF_CHECK_EQUAL(ok(retry)->seq, 1);
 }
 
 CAF_TEST(a commit of unknown outcome is found on resync and delivered once) {
