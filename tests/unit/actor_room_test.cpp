@@ -45,6 +45,18 @@ caf::behavior gated_reader(caf::event_based_actor* self, caf::actor real,
   };
 }
 
+/// Each of the sends behind `handles` failed with the retryable `unavailable`.
+template <class Handle>
+void expect_unavailable(std::initializer_list<Handle*> handles) {
+  for (auto* h : handles)
+    h->receive([&](ok_send&) { CAF_FAIL("acked a failed write"); },
+               [&](caf::error& e) {
+                 auto info = to_error_info(e);
+                 CAF_CHECK_EQUAL(info.code, error_code::unavailable);
+                 CAF_CHECK(is_retryable(info.code));
+               });
+}
+
 }  // namespace
 
 CAF_TEST_FIXTURE_SCOPE(room_tests, actor_fixture)
@@ -181,13 +193,7 @@ CAF_TEST(a failed batch fails its sends and the next seq has no gap) {
   auto h1 = self->request(r, caf::infinite, send_atom::value, std::string{"alice"}, msg("r1", "b"));
   auto h2 = self->request(r, caf::infinite, send_atom::value, std::string{"alice"}, msg("r1", "c"));
   consume_messages();
-  for (auto* h : {&h1, &h2})
-    h->receive([&](ok_send&) { CAF_FAIL("acked a failed write"); },
-               [&](caf::error& e) {
-                 auto info = to_error_info(e);
-                 CAF_CHECK_EQUAL(info.code, error_code::unavailable);
-                 CAF_CHECK(is_retryable(info.code));
-               });
+  expect_unavailable({&h1, &h2});
   // Nothing unstored was delivered, nothing was stored.
   CAF_CHECK_EQUAL(link->seqs(), (std::vector<int64_t>{1}));
   CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1}));
@@ -234,12 +240,7 @@ CAF_TEST(a write still waiting for its hand-over when a batch fails is failed an
   CAF_CHECK_EQUAL(broker->writer_backlog(), 1);  // b: counted from when the room took it
   step_room();  // the failure: a and b fail, b never reaches the writer
   consume_messages();
-  for (auto* h : {&h1, &h2})
-    h->receive([&](ok_send&) { CAF_FAIL("acked a failed write"); },
-               [&](caf::error& e) {
-                 auto info = to_error_info(e);
-                 CAF_CHECK_EQUAL(info.code, error_code::unavailable);
-               });
+  expect_unavailable({&h1, &h2});
   CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{}));
   CAF_CHECK_EQUAL(broker->writer_backlog(), 0);
   // Once the store is back, the retry of b takes the first seq.
