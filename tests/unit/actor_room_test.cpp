@@ -3,6 +3,7 @@
 #include "actor_fixture.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <set>
 
 #include "actors/directory.hpp"
