@@ -323,7 +323,9 @@ std::vector<setting_info> build_table() {
                    "connection. 0 = one per core, at least 2.",
                    int32(&s::readers, 0, 256)));
   t.push_back(make("storage.max_batch", "--writer-max-batch", "PARLEY_WRITER_MAX_BATCH",
-                   "Events committed in one transaction at most (group commit cap).",
+                   "Events committed in one transaction at most (group commit cap); a room's "
+                   "hand-over that crosses it goes in whole, so a transaction may exceed it by "
+                   "at most `rooms.max_in_flight`.",
                    int64(&s::writer_max_batch, 1, 1'000'000)));
   t.push_back(make("storage.max_backlog", "--writer-max-backlog", "PARLEY_WRITER_MAX_BACKLOG",
                    "Appends waiting for the writers; one more: error unavailable.",
