@@ -2,6 +2,14 @@
 
 namespace parley::storage {
 
+std::vector<migration> migrations_for(std::string_view dialect) {
+  std::vector<migration> out;
+  for (const auto& m : embedded_migrations())
+    if (m.dialect.empty() || m.dialect == dialect)
+      out.push_back(m);
+  return out;
+}
+
 std::vector<std::string> split_sql_statements(std::string_view sql) {
   std::vector<std::string> out;
   std::string current;

@@ -14,7 +14,7 @@ int64_t now_ms() {
 }  // namespace
 
 status apply_migrations(const migration_hooks& hooks, std::string_view prefix) {
-  for (const auto& m : embedded_migrations()) {
+  for (const auto& m : migrations_for(prefix)) {
     auto what = std::string{prefix} + ": migration " + std::string{m.name};
     auto st = hooks.in_transaction([&]() -> status {
       if (auto err = hooks.exec(schema_version_ddl, std::string{prefix} + ": schema_version"))

@@ -35,7 +35,8 @@ struct migration_hooks {
 /// inside the first transaction (and checked in every one): a second process migrating the
 /// same database at the same moment waits for the first and then finds the work done.
 /// Exception-neutral: whatever a hook throws passes through (the PostgreSQL store turns it
-/// into an error value one level up). `prefix` names the store in messages ("sqlite").
+/// into an error value one level up). `prefix` names the store in messages and is the
+/// dialect whose own migrations apply besides the shared ones ("sqlite" or "pg").
 status apply_migrations(const migration_hooks& hooks, std::string_view prefix);
 
 }  // namespace parley::storage::detail

@@ -88,11 +88,12 @@ inline constexpr const char* text[count] = {
   "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
   " WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
   // Changes to the messages with seq in [?2, ?3], through events_by_target (0002; its
-  // condition `target <> 0` verbatim). No `seq > ?2`: with it SQLite prefers the primary key
-  // (it gives the order) and scans the log from the page to the head. Changes always come
-  // after their target; message_fold ignores any that would not.
+  // condition `target <> 0` verbatim), named: left to itself SQLite prefers the primary key
+  // (it gives the order, and since 0003 it is the table) and scans the room's whole log.
+  // No `seq > ?2` for the same reason. Changes always come after their target;
+  // message_fold ignores any that would not.
   "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
-  " WHERE room_id = ?1 AND target <> 0 AND target BETWEEN ?2 AND ?3"
+  " INDEXED BY events_by_target WHERE room_id = ?1 AND target <> 0 AND target BETWEEN ?2 AND ?3"
   " AND kind IN ('edit', 'delete', 'react') ORDER BY seq LIMIT ?4",
   // A membership change (write): an addition of a member changes nothing.
   "INSERT INTO members (room_id, user_id, role, read_seq, joined_at) VALUES (?1, ?2, ?3, 0, ?4)"
@@ -107,11 +108,12 @@ inline constexpr const char* text[count] = {
   "SELECT " PARLEY_SQLITE_SUMMARY_COLUMNS PARLEY_SQLITE_SUMMARY_FROM
   " WHERE m.room_id = ?1 AND m.user_id = ?2",
   // Messages of others after the read marker among the room's latest ?4 (unread_window):
-  // from events_msgs alone (a covering index), at most ?4 of its entries.
+  // the room's rows from its head backwards (the log is clustered by room and seq, 0003).
   "SELECT count(*) FROM (SELECT sender FROM events WHERE room_id = ?1 AND kind = 'msg'"
   " AND seq > ?2 ORDER BY seq DESC LIMIT ?4) WHERE sender <> ?3",
   // The latest ?3 messages after ?2 with their senders, newest first (room_summaries counts
-  // the unread messages of all asked members from them in one pass): events_msgs alone.
+  // the unread messages of all asked members from them in one pass): the room's rows from
+  // its head backwards.
   "SELECT seq, sender FROM events WHERE room_id = ?1 AND kind = 'msg' AND seq > ?2"
   " ORDER BY seq DESC LIMIT ?3",
   "INSERT INTO users (id, last_seen) VALUES (?1, ?2)"

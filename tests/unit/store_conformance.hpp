@@ -34,7 +34,7 @@ using namespace parley::storage::testing;
 
 CAF_TEST(migrate is idempotent and the version is the highest migration) {
   auto highest = embedded_migrations().back().number;
-  CAF_CHECK_EQUAL(highest, 2);
+  CAF_CHECK_EQUAL(highest, 3);
   CAF_CHECK_EQUAL(version_of(*db), highest);
   CAF_CHECK_EQUAL(db->migrate().message, "");
   CAF_CHECK_EQUAL(db->migrate().message, "");

@@ -52,19 +52,31 @@ CAF_TEST(embedded migrations are numbered in order and split cleanly) {
   auto all = embedded_migrations();
   CAF_REQUIRE(!all.empty());
   CAF_CHECK_EQUAL(all.front().number, 1);
-  std::regex name{"[0-9]{4}_[a-z0-9_]+\\.sql"};
-  for (size_t i = 0; i < all.size(); ++i) {
-    CAF_CHECK(std::regex_match(std::string{all[i].name}, name));
-    CAF_CHECK_EQUAL(all[i].number, static_cast<int>(i) + 1);  // no gaps, no repeats
-    for (const auto& s : split_sql_statements(all[i].sql))
+  std::regex name{"[0-9]{4}_[a-z0-9_]+(\\.sqlite|\\.pg)?\\.sql"};
+  for (const auto& m : all) {
+    CAF_CHECK(std::regex_match(std::string{m.name}, name));
+    for (const auto& s : split_sql_statements(m.sql))
       CAF_CHECK_EQUAL(s.find("--"), std::string::npos);
+  }
+  // Each store sees every number once, without gaps, and so reaches the same version.
+  for (const char* dialect : {"sqlite", "pg"}) {
+    auto mine = migrations_for(dialect);
+    CAF_REQUIRE_EQUAL(mine.size(), 3u);
+    for (size_t i = 0; i < mine.size(); ++i) {
+      CAF_CHECK_EQUAL(mine[i].number, static_cast<int>(i) + 1);
+      CAF_CHECK(mine[i].dialect.empty() || mine[i].dialect == dialect);
+    }
   }
   auto first = split(all.front().sql);
   CAF_CHECK_EQUAL(first.size(), 6u);  // 4 tables, 2 indexes
-  CAF_REQUIRE_EQUAL(all.size(), 2u);
   CAF_CHECK_EQUAL(all[1].name, "0002_conversations.sql");
   auto second = split(all[1].sql);
   CAF_REQUIRE_EQUAL(second.size(), 4u);  // a column, 2 indexes, its values for existing rooms
   CAF_CHECK_EQUAL(second[0], "ALTER TABLE rooms ADD COLUMN last_ts BIGINT NOT NULL DEFAULT 0");
   CAF_CHECK_EQUAL(second[3].substr(0, 24), "UPDATE rooms SET last_ts");
+  // 0003 rebuilds SQLite's log (new table, copy, drop, rename, 2 indexes); PostgreSQL's stays.
+  auto third_sqlite = migrations_for("sqlite")[2];
+  CAF_CHECK_EQUAL(third_sqlite.name, "0003_events_clustered.sqlite.sql");
+  CAF_CHECK_EQUAL(split(third_sqlite.sql).size(), 6u);
+  CAF_CHECK_EQUAL(migrations_for("pg")[2].name, "0003_events_clustered.pg.sql");
 }
