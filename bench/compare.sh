@@ -98,9 +98,12 @@ die() { log "$*"; exit 1; }
 apt_install() {  # apt_install PACKAGE...: installs what is missing (root only)
   [[ $(id -u) -eq 0 ]] || die "missing Debian packages: $*; install them (apt-get install $*) or run as root"
   log "apt-get install $*"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; then
+  # Without recommends, as scripts/install-deps.sh: python3-matplotlib's pull in a Boost
+  # -dev package that conflicts with the libboost1.81-dev the build uses.
+  local apt=(apt-get install -y -qq --no-install-recommends)
+  if ! DEBIAN_FRONTEND=noninteractive "${apt[@]}" "$@" >/dev/null 2>&1; then
     apt-get update -qq >/dev/null 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" "$@" >/dev/null || die "apt-get install $* failed"
   fi
 }
 
