@@ -7,7 +7,9 @@
 #include <caf/all.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/client_link.hpp"
@@ -42,6 +44,19 @@ struct resync_result {
   std::vector<storage::event> missed;
 };
 
+/// A room's log grew (or a member's read marker moved): the conversation-list lines its
+/// members should see. `lines` the room made itself (conversation_lines), for members by
+/// user id with their unread counts; the members in `ask` have markers before what the
+/// room has seen, and presence has the reader make theirs. `last` is set when `lines` is
+/// not empty.
+struct conversation_notice {
+  std::string room;
+  int64_t head = 0;
+  std::optional<storage::message_state> last;
+  std::vector<std::pair<std::string, int64_t>> lines;
+  std::vector<std::string> ask;
+};
+
 /// A session joining a room: who, where to push events, and from where to replay.
 struct join_args {
   std::string user;
@@ -55,6 +70,7 @@ struct join_args {
 
 // Local-only messages: they carry pointers or std::optional (no CAF 0.17 inspector).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::join_args)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::conversation_notice)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::inbound)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::create_req)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::history_req)

@@ -69,6 +69,44 @@ presence_entry entry_of(const presence_state& st, const std::string& user, int64
   return {user, false, i == st.last_seen.end() ? 0 : i->second};
 }
 
+/// Pushes a conversation-list line to each of a user's sessions.
+void tell_sessions(presence_state& st, const std::vector<caf::actor_addr>& sessions,
+                   room_update line) {
+  auto ev = make_event(std::move(line));
+  for (auto& session : sessions)
+    if (auto e = st.sessions.find(session); e != st.sessions.end())
+      e->second.link->deliver(ev);
+}
+
+/// The lines of those of `members` who are connected, from storage: a room that has not
+/// seen their unread messages (their read marker is older than what it loaded), or a new
+/// room (the directory).
+void lines_from_storage(presence_actor_ptr self, const std::string& room,
+                        const std::vector<std::string>& members) {
+  auto& st = self->state;
+  std::vector<std::string> here;
+  for (auto& m : members)
+    if (st.online.count(m))
+      here.push_back(m);
+  if (here.empty())
+    return;
+  self->request(st.reader, st.cfg.storage_timeout, summaries_atom::value, room, here)
+    .then(
+      [=](std::vector<storage::room_summary>& summaries) {
+        auto& st = self->state;
+        for (size_t i = 0; i < summaries.size() && i < here.size(); ++i) {
+          auto o = st.online.find(here[i]);
+          if (o == st.online.end())
+            continue;
+          auto& s = summaries[i];
+          if (s.room.empty())
+            continue;  // no longer a member
+          tell_sessions(st, o->second, room_update{s.room, s.head, s.unread, s.last});
+        }
+      },
+      [=](caf::error&) {});  // a missed list update is repaired by the next one
+}
+
 }  // namespace
 
 caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::actor writer,
@@ -142,31 +180,15 @@ caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::
       return rp;
     },
     [=](room_atom, const std::string& room, const std::vector<std::string>& members) {
+      lines_from_storage(self, room, members);
+    },
+    [=](room_atom, conversation_notice& n) {
       auto& st = self->state;
-      std::vector<std::string> here;
-      for (auto& m : members)
-        if (st.online.count(m))
-          here.push_back(m);
-      if (here.empty())
-        return;
-      self->request(st.reader, st.cfg.storage_timeout, summaries_atom::value, room, here)
-        .then(
-          [=](std::vector<storage::room_summary>& summaries) {
-            auto& st = self->state;
-            for (size_t i = 0; i < summaries.size() && i < here.size(); ++i) {
-              auto o = st.online.find(here[i]);
-              if (o == st.online.end())
-                continue;
-              auto& s = summaries[i];
-              if (s.room.empty())
-                continue;  // no longer a member
-              auto ev = make_event(room_update{s.room, s.head, s.unread, s.last});
-              for (auto& session : o->second)
-                if (auto e = st.sessions.find(session); e != st.sessions.end())
-                  e->second.link->deliver(ev);
-            }
-          },
-          [=](caf::error&) {});  // a missed list update is repaired by the next one
+      for (auto& [user, unread] : n.lines)
+        if (auto o = st.online.find(user); o != st.online.end())
+          tell_sessions(st, o->second, room_update{n.room, n.head, unread, n.last});
+      if (!n.ask.empty())
+        lines_from_storage(self, n.room, n.ask);
     },
     [=](disconnect_atom, const std::string& user) -> int64_t {
       // The server API disconnects a user: close 4003, which tells clients not to retry.

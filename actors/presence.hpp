@@ -58,7 +58,10 @@ using presence_actor_ptr = caf::stateful_actor<presence_state>*;
 /// session of a room's members.
 ///   (online_atom, user, link)         as a session, by broker::spawn_session
 ///   (presence_atom, users)            -> ok_presence; subscribes the sender to changes
-///   (room_atom, room_id, members)     from a room whose log grew (at most once a second)
+///   (room_atom, conversation_notice)  from a room whose log grew (at most once a second)
+///                                     or a member's read marker moved: lines it made, and
+///                                     members whose lines the reader makes
+///   (room_atom, room_id, members)     from the directory for a new room: lines from storage
 ///   (disconnect_atom, user)           -> int64_t; closes the user's connections with 4003
 ///   (count_atom, user) / (count_atom) -> int64_t, live sessions (tests, metrics)
 caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::actor writer,

@@ -126,6 +126,26 @@ void settle_drain(room_actor_ptr self) {
 
 // -- conversation lists ------------------------------------------------------------------------
 
+/// Tells presence the conversation-list lines of `users` (members; others are skipped):
+/// made here where the room has seen every unread message, else left to the reader.
+void send_lines(room_actor_ptr self, const std::vector<std::string>& users) {
+  auto& st = self->state;
+  conversation_notice n{st.id, st.head, std::nullopt, {}, {}};
+  for (const auto& user : users) {
+    auto m = st.members.find(user);
+    if (m == st.members.end())
+      continue;
+    auto read = m->second.read_seq;
+    if (st.lines.knows_last() && st.lines.can_count(read))
+      n.lines.emplace_back(user, st.lines.unread(user, read));
+    else
+      n.ask.push_back(user);
+  }
+  if (!n.lines.empty())
+    n.last = st.lines.last();
+  self->send(st.cfg.presence, room_atom::value, std::move(n));
+}
+
 void send_notice(room_actor_ptr self) {
   auto& st = self->state;
   st.last_notice = self->clock().now();
@@ -133,7 +153,7 @@ void send_notice(room_actor_ptr self) {
   members.reserve(st.members.size());
   for (auto& [user, m] : st.members)
     members.push_back(user);
-  self->send(st.cfg.presence, room_atom::value, st.id, std::move(members));
+  send_lines(self, members);
 }
 
 /// The log grew: members' conversation lists need a `room` event, at most one a second per
@@ -169,6 +189,7 @@ event_ptr record_committed(room_actor_ptr self, storage::event ev, cid_node* cid
   }
   auto ptr = make_event(std::move(ev));
   st.append_tail(ptr);
+  st.lines.add(ptr);
   return ptr;
 }
 
@@ -227,7 +248,7 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
       st.broadcast(make_event(read_event{st.id, r.user, r.seq}), w.origin_session);
       // The reader's other sessions (another tab, the phone) see the unread count fall.
       if (st.cfg.presence)
-        self->send(st.cfg.presence, room_atom::value, st.id, std::vector<std::string>{r.user});
+        send_lines(self, {r.user});
       for (auto& rp : w.waiting)
         rp.deliver(caf::unit);
     }
@@ -291,6 +312,7 @@ void start_resync(room_actor_ptr self) {
         if (!r.missed.empty())
           notify_conversations(self);
         st.head = std::max(st.head, r.head);
+        st.lines.catch_up(st.head);
         st.next_seq = st.head + 1;
         st.resync_backoff = milliseconds{100};
         if (st.current == room_state::mode::recovering)
@@ -491,12 +513,16 @@ void install(room_actor_ptr self, room_snapshot& snap) {
     st.members[m.user] = m;
   st.head = st.record.head_seq;
   st.next_seq = st.head + 1;
+  std::vector<event_ptr> loaded;
+  loaded.reserve(snap.tail.size());
   for (auto& ev : snap.tail) {
     st.last_ts = std::max(st.last_ts, ev.ts);
     if (ev.kind == storage::event_kind::msg && !ev.cid.empty())
       st.remember_cid(room_state::cid_key(ev.sender, ev.cid), {ev.seq, ev.ts});
-    st.append_tail(make_event(std::move(ev)));
+    loaded.push_back(make_event(std::move(ev)));
+    st.append_tail(loaded.back());
   }
+  st.lines.start(st.head, loaded);
   st.current = room_state::mode::ready;
 }
 

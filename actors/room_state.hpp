@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/client_link.hpp"
+#include "actors/conversation_lines.hpp"
 #include "actors/messages.hpp"
 #include "actors/room_config.hpp"
 
@@ -87,6 +88,8 @@ struct room_state {
   /// remembered send costs one copy of its key, not two.
   std::deque<const std::string*> cid_order;
   std::deque<event_ptr> tail;                               ///< Recent persistent events.
+  /// Recent senders and the latest message, for the members' conversation-list lines.
+  conversation_lines lines;
 
   std::unordered_map<uint64_t, subscriber> subscribers;
   /// Users with an invite or a removal on its way to storage: a second one waits.

@@ -21,6 +21,9 @@ public:
   /// `messages`: msg events in ascending seq.
   explicit message_fold(std::vector<event> messages);
 
+  /// Goes on from states an earlier fold finished with (ascending seq).
+  explicit message_fold(std::vector<message_state> states) : states_(std::move(states)) {}
+
   /// Feed targeting events in ascending seq.
   void apply(const event& e);
 

@@ -145,6 +145,37 @@ CAF_TEST(members who are connected get room events at most once a second) {
   CAF_CHECK_EQUAL(updates[1].unread, 5);
 }
 
+CAF_TEST(a restarted room makes the lines it can and storage the others) {
+  make_room("r1", {"alice", "bob", "carol"});
+  // A log from before the restart: 20 messages of alice; bob has read up to 18, carol
+  // nothing. The room loads only its latest 4 events (17-20).
+  std::vector<storage::event> old;
+  for (int64_t seq = 1; seq <= 20; ++seq)
+    old.push_back({.room = "r1", .seq = seq, .kind = storage::event_kind::msg,
+                   .sender = "alice", .cid = "old" + std::to_string(seq), .body = "b",
+                   .subtype = "text", .ts = now_ms});
+  auto out = db->write(std::vector<storage::room_writes>{
+    {.room = "r1", .events = old, .reads = {{"bob", 18}}}});
+  CAF_REQUIRE_EQUAL(out.at(0).message, "");
+  cfg.room.tail_events = 4;
+  start();
+  auto bob = connect("bob");
+  auto carol = connect("carol");
+  CAF_REQUIRE(ok(send(room("r1"), "alice", "m21")));
+  // bob's unread messages (19-21) were all seen by the room: his line is made there.
+  // carol's marker (0) is before what it loaded: hers comes from storage. Both the same.
+  for (auto* c : {&bob, &carol}) {
+    auto updates = room_updates(*c->link);
+    CAF_REQUIRE_EQUAL(updates.size(), 1u);
+    CAF_CHECK_EQUAL(updates[0].head, 21);
+    CAF_REQUIRE(updates[0].last.has_value());
+    CAF_CHECK_EQUAL(updates[0].last->msg.seq, 21);
+    CAF_CHECK_EQUAL(updates[0].last->msg.cid, "m21");
+  }
+  CAF_CHECK_EQUAL(room_updates(*bob.link)[0].unread, 3);
+  CAF_CHECK_EQUAL(room_updates(*carol.link)[0].unread, 21);
+}
+
 CAF_TEST(presence requests are validated) {
   start();
   auto c = connect("w");
