@@ -16,10 +16,10 @@ namespace parley::actors {
 
 /// What a room keeps in memory for its members' conversation-list lines (the `room` event):
 /// the senders of its latest messages, up to the window unread counts look at, and its
-/// latest message, folded with the changes to it. The room then makes the line of every
-/// member whose unread messages it has all seen, where the reader read the members and up
-/// to a thousand messages from storage once a second per busy room (6 % of the broker's CPU
-/// in the fan-out over 200 rooms, and more since the log lost its covering index, 0003).
+/// latest message with the changes to it. The room then makes the line of every member
+/// whose unread messages it has all seen, where the reader read the members and up to a
+/// thousand messages from storage once a second per busy room (8 % of the broker's CPU in
+/// the fan-out over 200 rooms, since the log lost its covering index in 0003).
 /// A member whose marker lies before what the room has seen is still counted by storage.
 ///
 /// The counts follow store::room_summaries exactly: `msg` events after the marker that
