@@ -120,17 +120,19 @@ caf::behavior directory_actor(directory_actor_ptr self, room_config cfg,
       st.creating[id];
       auto rp = self->make_response_promise();
       auto rec = make_record(id, user, req, st.cfg.now_ms());
-      std::vector<std::string> members;
+      // A new room's lines are known without storage: head 0, nothing unread, no message.
+      conversation_notice notice{id, 0, std::nullopt, {}, {}};
       for (auto& m : rec.members)
-        members.push_back(m.user);
+        notice.lines.emplace_back(m.user, 0);
       self->request(writer_for(st, id), st.cfg.storage_timeout, create_atom::value,
                     std::move(rec))
         .then(
           [=]() mutable {
             // The new room shows in its members' live conversation lists at once (a `room`
-            // event), not only after its first message.
+            // event), not only after its first message. Sent before the `ok`, so it reaches
+            // presence before any line of the room's own (they follow the client's sends).
             if (auto& presence = self->state.cfg.presence)
-              self->send(presence, room_atom::value, id, members);
+              self->send(presence, room_atom::value, notice);
             // An actor that answered "no such room" for this id must not linger.
             auto& rooms = self->state.rooms;
             if (auto i = rooms.find(id); i != rooms.end()) {

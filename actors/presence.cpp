@@ -79,8 +79,7 @@ void tell_sessions(presence_state& st, const std::vector<caf::actor_addr>& sessi
 }
 
 /// The lines of those of `members` who are connected, from storage: a room that has not
-/// seen their unread messages (their read marker is older than what it loaded), or a new
-/// room (the directory).
+/// seen their unread messages (their read marker is older than what it loaded).
 void lines_from_storage(presence_actor_ptr self, const std::string& room,
                         const std::vector<std::string>& members) {
   auto& st = self->state;
@@ -90,21 +89,33 @@ void lines_from_storage(presence_actor_ptr self, const std::string& room,
       here.push_back(m);
   if (here.empty())
     return;
+  auto& asked = st.lines_asked[room];
+  ++asked.pending;
+  auto sent_at = asked.clock;
+  // Called with the answer, or without one (an error): a missed list update is repaired
+  // by the next one.
+  auto settle = [=](std::vector<storage::room_summary>* summaries) {
+    auto& st = self->state;
+    auto a = st.lines_asked.find(room);
+    if (a == st.lines_asked.end())
+      return;  // cannot happen: the entry lives while this request does
+    for (size_t i = 0; summaries != nullptr && i < summaries->size() && i < here.size(); ++i) {
+      auto o = st.online.find(here[i]);
+      if (o == st.online.end())
+        continue;
+      if (auto m = a->second.made.find(here[i]); m != a->second.made.end() && m->second > sent_at)
+        continue;  // the room made a newer line for them meanwhile
+      auto& s = (*summaries)[i];
+      if (s.room.empty())
+        continue;  // no longer a member
+      tell_sessions(st, o->second, room_update{s.room, s.head, s.unread, s.last});
+    }
+    if (--a->second.pending == 0)
+      st.lines_asked.erase(a);
+  };
   self->request(st.reader, st.cfg.storage_timeout, summaries_atom::value, room, here)
-    .then(
-      [=](std::vector<storage::room_summary>& summaries) {
-        auto& st = self->state;
-        for (size_t i = 0; i < summaries.size() && i < here.size(); ++i) {
-          auto o = st.online.find(here[i]);
-          if (o == st.online.end())
-            continue;
-          auto& s = summaries[i];
-          if (s.room.empty())
-            continue;  // no longer a member
-          tell_sessions(st, o->second, room_update{s.room, s.head, s.unread, s.last});
-        }
-      },
-      [=](caf::error&) {});  // a missed list update is repaired by the next one
+    .then([=](std::vector<storage::room_summary>& summaries) { settle(&summaries); },
+          [=](caf::error&) { settle(nullptr); });
 }
 
 }  // namespace
@@ -179,14 +190,17 @@ caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::
           [=](caf::error&) mutable { rp.deliver(out); });  // last_seen unknown: 0
       return rp;
     },
-    [=](room_atom, const std::string& room, const std::vector<std::string>& members) {
-      lines_from_storage(self, room, members);
-    },
     [=](room_atom, conversation_notice& n) {
       auto& st = self->state;
-      for (auto& [user, unread] : n.lines)
+      auto asked = st.lines_asked.find(n.room);
+      if (asked != st.lines_asked.end())
+        ++asked->second.clock;
+      for (auto& [user, unread] : n.lines) {
+        if (asked != st.lines_asked.end())
+          asked->second.made[user] = asked->second.clock;
         if (auto o = st.online.find(user); o != st.online.end())
           tell_sessions(st, o->second, room_update{n.room, n.head, unread, n.last});
+      }
       if (!n.ask.empty())
         lines_from_storage(self, n.room, n.ask);
     },

@@ -39,6 +39,18 @@ struct presence_state {
   std::map<caf::actor_addr, std::unordered_set<std::string>> watching;
   uint64_t generation = 0;
 
+  /// Rooms with conversation lines asked of the reader and not answered yet. A line the
+  /// room made in the meantime is newer than the reader's answer for that user (the room's
+  /// lines need no round trip), so the answer skips them: `made[user]` is the `clock` at
+  /// which the user's latest line from the room went out, and a request remembers the
+  /// clock when it left. Dropped when nothing is pending, so idle rooms cost nothing.
+  struct pending_lines {
+    uint64_t pending = 0;
+    uint64_t clock = 0;
+    std::unordered_map<std::string, uint64_t> made;
+  };
+  std::unordered_map<std::string, pending_lines> lines_asked;
+
   static inline const char* name = "parley.presence";
 
   /// Online: a live session, or the grace period after the last one has not passed yet.
@@ -60,8 +72,8 @@ using presence_actor_ptr = caf::stateful_actor<presence_state>*;
 ///   (presence_atom, users)            -> ok_presence; subscribes the sender to changes
 ///   (room_atom, conversation_notice)  from a room whose log grew (at most once a second)
 ///                                     or a member's read marker moved: lines it made, and
-///                                     members whose lines the reader makes
-///   (room_atom, room_id, members)     from the directory for a new room: lines from storage
+///                                     members whose lines the reader makes; from the
+///                                     directory for a new room
 ///   (disconnect_atom, user)           -> int64_t; closes the user's connections with 4003
 ///   (count_atom, user) / (count_atom) -> int64_t, live sessions (tests, metrics)
 caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::actor writer,

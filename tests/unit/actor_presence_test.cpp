@@ -176,6 +176,34 @@ CAF_TEST(a restarted room makes the lines it can and storage the others) {
   CAF_CHECK_EQUAL(room_updates(*carol.link)[0].unread, 21);
 }
 
+CAF_TEST(a line the room made while storage was asked is not overwritten by the answer) {
+  make_room("r1", {"alice", "carol"});
+  std::vector<storage::event> old;
+  for (int64_t seq = 1; seq <= 5; ++seq)
+    old.push_back({.room = "r1", .seq = seq, .kind = storage::event_kind::msg,
+                   .sender = "alice", .cid = "c" + std::to_string(seq), .body = "b",
+                   .subtype = "text", .ts = now_ms});
+  CAF_REQUIRE_EQUAL(db->write(std::vector<storage::room_writes>{{.room = "r1", .events = old}})
+                      .at(0).message, "");
+  start();
+  auto carol = connect("carol");
+  // The room asks storage for carol's line (5 unread), then, before the answer, has made
+  // a newer one itself (she read everything): the answer must not undo it.
+  auto p = broker->presence();
+  self->send(p, room_atom::value, conversation_notice{"r1", 5, std::nullopt, {}, {"carol"}});
+  self->send(p, room_atom::value, conversation_notice{"r1", 5, std::nullopt, {{"carol", 0}}, {}});
+  consume_messages();
+  auto updates = room_updates(*carol.link);
+  CAF_REQUIRE_EQUAL(updates.size(), 1u);
+  CAF_CHECK_EQUAL(updates[0].unread, 0);
+  // Asked alone, storage answers as before.
+  self->send(p, room_atom::value, conversation_notice{"r1", 5, std::nullopt, {}, {"carol"}});
+  consume_messages();
+  updates = room_updates(*carol.link);
+  CAF_REQUIRE_EQUAL(updates.size(), 2u);
+  CAF_CHECK_EQUAL(updates[1].unread, 5);
+}
+
 CAF_TEST(presence requests are validated) {
   start();
   auto c = connect("w");
