@@ -126,34 +126,44 @@ void settle_drain(room_actor_ptr self) {
 
 // -- conversation lists ------------------------------------------------------------------------
 
-/// Tells presence the conversation-list lines of `users` (members; others are skipped):
-/// made here where the room has seen every unread message, else left to the reader.
-void send_lines(room_actor_ptr self, const std::vector<std::string>& users) {
+/// Adds a member's conversation-list line to `n`: made here when the room has seen all of
+/// the member's unread messages, else left to the reader (`ask`).
+void add_line(room_state& st, conversation_notice& n, const std::string& user,
+              const storage::member& m) {
+  if (st.lines.knows_last() && st.lines.can_count(m.read_seq))
+    n.lines.emplace_back(user, st.lines.unread(user, m.read_seq));
+  else
+    n.ask.push_back(user);
+}
+
+/// Sends presence the lines of `n`, with the latest message if any line was made here.
+void send_lines(room_actor_ptr self, conversation_notice n) {
   auto& st = self->state;
-  conversation_notice n{st.id, st.head, std::nullopt, {}, {}};
-  for (const auto& user : users) {
-    auto m = st.members.find(user);
-    if (m == st.members.end())
-      continue;
-    auto read = m->second.read_seq;
-    if (st.lines.knows_last() && st.lines.can_count(read))
-      n.lines.emplace_back(user, st.lines.unread(user, read));
-    else
-      n.ask.push_back(user);
-  }
   if (!n.lines.empty())
     n.last = st.lines.last();
   self->send(st.cfg.presence, room_atom::value, std::move(n));
 }
 
+/// Every member's line (the log grew).
 void send_notice(room_actor_ptr self) {
   auto& st = self->state;
   st.last_notice = self->clock().now();
-  std::vector<std::string> members;
-  members.reserve(st.members.size());
+  conversation_notice n{st.id, st.head, std::nullopt, {}, {}};
+  n.lines.reserve(st.members.size());
   for (auto& [user, m] : st.members)
-    members.push_back(user);
-  send_lines(self, members);
+    add_line(st, n, user, m);
+  send_lines(self, std::move(n));
+}
+
+/// One member's line (their read marker moved), for their other sessions.
+void send_line_of(room_actor_ptr self, const std::string& user) {
+  auto& st = self->state;
+  auto m = st.members.find(user);
+  if (m == st.members.end())
+    return;
+  conversation_notice n{st.id, st.head, std::nullopt, {}, {}};
+  add_line(st, n, user, m->second);
+  send_lines(self, std::move(n));
 }
 
 /// The log grew: members' conversation lists need a `room` event, at most one a second per
@@ -248,7 +258,7 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
       st.broadcast(make_event(read_event{st.id, r.user, r.seq}), w.origin_session);
       // The reader's other sessions (another tab, the phone) see the unread count fall.
       if (st.cfg.presence)
-        send_lines(self, {r.user});
+        send_line_of(self, r.user);
       for (auto& rp : w.waiting)
         rp.deliver(caf::unit);
     }
