@@ -23,10 +23,16 @@
 #   fanout-many    FANOUT2_ROOMS rooms x FANOUT2_SUBSCRIBERS subscribers, 1 publisher per room,
 #                  closed loop likewise (FANOUT2_RATE 0) or FANOUT2_RATE msg/s in total
 #   fanout-many-half  fanout-many at half of its saturation message rate
+#   fanout-many-low   fanout-many at LOW_RATE msg/s in total, the same for every system (500:
+#                  under 1 % of any system's saturation here): the delivery latency of a
+#                  system with nothing to do, the floor under its latency at half load
 #   connect        CONNECT_N idle connections, each joined to one of CONNECT_ROOMS rooms;
 #                  memory per connection = the server's RSS delta (/proc/PID/status) / N
 #   durable        DURABLE_ROOMS rooms, DURABLE_IN_FLIGHT sends outstanding per room (closed
 #                  loop): durable events/s and ack latency (Parley and wspeer-pg only)
+#   fsync          no server ("disk"): FSYNC_COUNT writes of 12 KiB in the servers' temp dir,
+#                  each followed by fdatasync, one every 2 ms (parley-bench fsync): what a
+#                  durable commit waits for, the floor under a durable server's latency
 # Acknowledgements: Parley acks a send after its commit; wspeer-pg after its INSERT; wspeer
 # and Socket.IO at once; NATS's is the PONG to a PING after each PUB (what a NATS client's
 # flush waits for).
@@ -39,12 +45,13 @@
 #
 # Environment (defaults in brackets; QUICK=1 changes the sizes, see below):
 #   RUNS [3]  SYSTEMS [all]
-#   SCENARIOS [fanout-1 fanout-1-half fanout-many fanout-many-half connect durable]
+#   SCENARIOS [fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low connect
+#              durable fsync]
 #   SERVER_CPUS [0]  BENCH_CPUS [1]  DURATION [10]  WARMUP [2]  SOURCE_IPS [4]
 #   FANOUT1_SUBSCRIBERS [2000]  FANOUT1_RATE [0]  FANOUT_IN_FLIGHT [64]
-#   FANOUT2_ROOMS [200]  FANOUT2_SUBSCRIBERS [10]  FANOUT2_RATE [0]
+#   FANOUT2_ROOMS [200]  FANOUT2_SUBSCRIBERS [10]  FANOUT2_RATE [0]  LOW_RATE [500]
 #   CONNECT_N [19000]  CONNECT_ROOMS [100]  CONNECT_HOLD [5]  CONNECT_PROCESSES [2]
-#   DURABLE_ROOMS [256]  DURABLE_IN_FLIGHT [16]
+#   DURABLE_ROOMS [256]  DURABLE_IN_FLIGHT [16]  FSYNC_COUNT [2000]
 #   CONNECT_SYSTEMS [parley-sqlite wspeer socketio nats]  DURABLE_SYSTEMS [parley-sqlite parley-pg wspeer-pg]
 #   PG_POOL_MAX [pg's default, 10]  NODE_OPTIONS_PEERS [--max-old-space-size=4096]
 #   PARLEY_BIN_DIR [build/apps]  PARLEY_BENCH [$PARLEY_BIN_DIR/parley-bench]
@@ -58,7 +65,7 @@ if [[ $QUICK == 1 ]]; then
   : "${RUNS:=1}" "${DURATION:=3}" "${WARMUP:=1}"
   : "${FANOUT1_SUBSCRIBERS:=200}" "${FANOUT2_ROOMS:=20}" "${FANOUT2_SUBSCRIBERS:=10}"
   : "${CONNECT_N:=1000}" "${CONNECT_ROOMS:=10}" "${CONNECT_HOLD:=1}"
-  : "${DURABLE_ROOMS:=16}" "${DURABLE_IN_FLIGHT:=4}"
+  : "${DURABLE_ROOMS:=16}" "${DURABLE_IN_FLIGHT:=4}" "${LOW_RATE:=50}" "${FSYNC_COUNT:=200}"
   : "${OUT_DIR:=$here/build/compare-quick}"
 fi
 RUNS=${RUNS:-3}
@@ -72,6 +79,7 @@ FANOUT1_RATE=${FANOUT1_RATE:-0}
 FANOUT2_ROOMS=${FANOUT2_ROOMS:-200}
 FANOUT2_SUBSCRIBERS=${FANOUT2_SUBSCRIBERS:-10}
 FANOUT2_RATE=${FANOUT2_RATE:-0}
+LOW_RATE=${LOW_RATE:-500}
 FANOUT_IN_FLIGHT=${FANOUT_IN_FLIGHT:-64}
 CONNECT_N=${CONNECT_N:-19000}
 CONNECT_ROOMS=${CONNECT_ROOMS:-100}
@@ -79,8 +87,9 @@ CONNECT_HOLD=${CONNECT_HOLD:-5}
 CONNECT_PROCESSES=${CONNECT_PROCESSES:-2}
 DURABLE_ROOMS=${DURABLE_ROOMS:-256}
 DURABLE_IN_FLIGHT=${DURABLE_IN_FLIGHT:-16}
+FSYNC_COUNT=${FSYNC_COUNT:-2000}
 OUT_DIR=${OUT_DIR:-$here/docs/benchmarks}
-SCENARIOS=${SCENARIOS:-fanout-1 fanout-1-half fanout-many fanout-many-half connect durable}
+SCENARIOS=${SCENARIOS:-fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low connect durable fsync}
 ALL_SYSTEMS="parley-sqlite parley-pg wspeer-pg wspeer socketio nats"
 SYSTEMS=${SYSTEMS:-$ALL_SYSTEMS}
 CONNECT_SYSTEMS=${CONNECT_SYSTEMS:-parley-sqlite wspeer socketio nats}
@@ -294,6 +303,9 @@ scenario_args() {  # scenario_args SCENARIO SYSTEM: the load generator's argumen
     fanout-many)
       echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
         --rate "$FANOUT2_RATE" --in-flight "$FANOUT_IN_FLIGHT" --duration "$DURATION" --warmup "$WARMUP" ;;
+    fanout-many-low)
+      echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
+        --rate "$LOW_RATE" --duration "$DURATION" --warmup "$WARMUP" ;;
     connect)
       echo connect --connections "$CONNECT_N" --rooms "$CONNECT_ROOMS" --hold "$CONNECT_HOLD" \
         --processes "$CONNECT_PROCESSES" ;;
@@ -305,6 +317,7 @@ scenario_args() {  # scenario_args SCENARIO SYSTEM: the load generator's argumen
 
 systems_for() {  # the systems a scenario runs on, in SYSTEMS' order
   local allowed=$ALL_SYSTEMS s out=()
+  [[ $1 == fsync ]] && { echo disk; return; }  # the machine itself, no server
   case $1 in connect) allowed=$CONNECT_SYSTEMS ;; durable) allowed=$DURABLE_SYSTEMS ;; esac
   for s in $SYSTEMS; do [[ " $allowed " == *" $s "* ]] && out+=("$s"); done
   echo "${out[@]}"
@@ -313,9 +326,23 @@ systems_for() {  # the systems a scenario runs on, in SYSTEMS' order
 results=$work/results.jsonl
 : >"$results"
 
+# measure_disk RUN: the fsync probe, on the servers' CPU in the directory their files use.
+measure_disk() {
+  local run=$1 dir=$work/run rc=0 line
+  rm -rf "$dir"; mkdir -p "$dir"
+  taskset -c "$SERVER_CPUS" "$bench_bin" fsync --dir "$dir" --count "$FSYNC_COUNT" \
+    --interval-us 2000 >"$dir/bench.out" 2>"$dir/bench.err" || rc=$?
+  line=$(grep '^{' "$dir/bench.out" | tail -1 || true)
+  [[ -n $line ]] || line='{"error":"no JSON line from the load generator"}'
+  printf '{"run":%d,"scenario":"fsync","system":"disk","rc":%d,"bench":%s}\n' \
+    "$run" "$rc" "$line" >>"$results"
+  log "run $run fsync disk: rc=$rc $(grep -m1 '^fdatasync' "$dir/bench.out" || true)"
+}
+
 # measure RUN SCENARIO SYSTEM: one fresh server, one load-generator run, one JSON line.
 measure() {
   local run=$1 scn=$2 sys=$3 dir=$work/run rc=0 line
+  [[ $scn == fsync ]] && { measure_disk "$run"; return; }
   rm -rf "$dir"; mkdir -p "$dir"
   local extra=()
   [[ $sys == parley-* ]] && extra+=(--secret "$secret")
@@ -420,6 +447,8 @@ json.dump({
   "params": {"duration_s": $DURATION, "warmup_s": $WARMUP, "source_ips": $SOURCE_IPS,
              "fanout-1": {"rooms": 1, "subscribers": $FANOUT1_SUBSCRIBERS, "publishers": 1, "rate": $FANOUT1_RATE},
              "fanout-many": {"rooms": $FANOUT2_ROOMS, "subscribers": $FANOUT2_SUBSCRIBERS, "publishers_per_room": 1, "rate": $FANOUT2_RATE},
+             "fanout-many-low": {"rate": $LOW_RATE},
+             "fsync": {"count": $FSYNC_COUNT, "bytes": 12288, "interval_us": 2000},
              "connect": {"connections": $CONNECT_N, "rooms": $CONNECT_ROOMS, "hold_s": $CONNECT_HOLD, "processes": $CONNECT_PROCESSES},
              "durable": {"rooms": $DURABLE_ROOMS, "in_flight": $DURABLE_IN_FLIGHT},
              "fanout_in_flight": $FANOUT_IN_FLIGHT, "pg_pool_max": "${PG_POOL_MAX:-10 (pg default)}", "node_options": "$NODE_OPTIONS_PEERS"},

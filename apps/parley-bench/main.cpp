@@ -16,6 +16,10 @@
 //                              failures, and the server's RSS growth per connection
 //     durable: --rooms R --in-flight W --duration D
 //                              each room's sender keeps W sends outstanding: events/s, acks
+//   parley-bench fsync --dir D [--count N] [--bytes B] [--interval-us I]
+//                              no server: N writes of B bytes on D's file system, each
+//                              followed by fdatasync, one every I us; the sync's latency
+//                              (the floor under a durable server's delivery latency)
 //
 // One single-threaded event loop per process; --processes splits the connections over
 // several (one process may hold at most ~20,000 file descriptors here), --source-ips
@@ -34,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "disk_probe.hpp"
 #include "protocols.hpp"
 #include "runner.hpp"
 
@@ -48,8 +53,29 @@ void usage() {
     "  fanout:  --rooms R --subscribers S --publishers P --rate N --duration D --warmup W\n"
     "           [--in-flight W]   (--rate 0: closed loop, W unacked sends per publisher)\n"
     "  connect: --connections N [--rooms R] [--hold S] [--server-pid PID]\n"
-    "  durable: --rooms R --in-flight W --duration D\n",
+    "  durable: --rooms R --in-flight W --duration D\n"
+    "usage: parley-bench fsync --dir D [--count 2000] [--bytes 12288] [--interval-us 2000]\n",
     stderr);
+}
+
+/// The `fsync` scenario's options; false (after a message) if they are wrong.
+bool parse_fsync(int argc, char** argv, disk_probe_options& o) {
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--dir") o.dir = v;
+    else if (k == "--count") o.count = std::max(1, std::stoi(v));
+    else if (k == "--bytes") o.write_bytes = static_cast<size_t>(std::max(1, std::stoi(v)));
+    else if (k == "--interval-us") o.interval = std::chrono::microseconds{std::max(0, std::stoi(v))};
+    else {
+      std::fprintf(stderr, "parley-bench: unknown option %s\n", k.c_str());
+      return false;
+    }
+  }
+  if (o.dir.empty()) {
+    std::fprintf(stderr, "parley-bench: fsync needs --dir\n");
+    return false;
+  }
+  return true;
 }
 
 bool parse(int argc, char** argv, options& o) {
@@ -229,9 +255,36 @@ std::string latency_json(const hdr_histogram& h) {
   return buf;
 }
 
+int run_fsync(const disk_probe_options& o) {
+  auto r = run_disk_probe(o);
+  if (!r.error.empty()) {
+    std::fprintf(stderr, "parley-bench: %s\n", r.error.c_str());
+    std::printf(R"({"scenario":"fsync","system":"disk","error":"%s"})" "\n", "probe failed");
+    return 1;
+  }
+  std::printf("fsync on %s: %d writes of %zu bytes, one every %lld us\n", o.dir.c_str(),
+              o.count, o.write_bytes, static_cast<long long>(o.interval.count()));
+  std::printf("%-9s %9s %9s %9s %9s %9s %10s\n", "latency", "p50 us", "p90 us", "p99 us",
+              "p99.9 us", "max us", "samples");
+  print_latency("fdatasync", r.fdatasync_us);
+  std::printf(R"({"scenario":"fsync","system":"disk","count":%d,"bytes":%zu,"interval_us":%lld,)"
+              R"("fdatasync_us":%s})" "\n",
+              o.count, o.write_bytes, static_cast<long long>(o.interval.count()),
+              latency_json(r.fdatasync_us).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string{argv[1]} == "fsync") {
+    disk_probe_options d;
+    if (!parse_fsync(argc, argv, d)) {
+      usage();
+      return 2;
+    }
+    return run_fsync(d);
+  }
   options o;
   if (!parse(argc, argv, o)) {
     usage();

@@ -20,8 +20,10 @@ SCENARIO_TITLES = {
     "fanout-many": "Fan-out, many small rooms",
     "fanout-1-half": "Fan-out, one big room, at half of saturation",
     "fanout-many-half": "Fan-out, many small rooms, at half of saturation",
+    "fanout-many-low": "Fan-out, many small rooms, at a low rate (the latency floor)",
     "connect": "Idle connections: memory",
     "durable": "Durable events (closed loop)",
+    "fsync": "The disk: fdatasync after a small write (the floor under durable latency)",
 }
 
 
@@ -75,6 +77,9 @@ def figures(row):
     b = row.get("bench") or {}
     cpu = (row.get("server_cpu_s") or 0) + (row.get("pg_cpu_s") or 0)
     f = {"server_cpu_s": cpu}
+    if b.get("scenario") == "fsync":
+        h = b.get("fdatasync_us") or {}
+        return {k: h.get(k) for k in ("p50", "p90", "p99", "p999", "max")}
     if b.get("scenario") == "connect":
         f["kib_per_connection"] = b.get("kib_per_connection")
         f["connect_per_s"] = b.get("connect_per_s")
@@ -151,7 +156,16 @@ def table(scenario, summary, systems):
                          fmt(ratio(base.get("events_per_s"), m.get("events_per_s")), "×"),
                          fmt(ratio(pg.get("events_per_s"), m.get("events_per_s")), "×"),
                          f"{len(e['runs'])}/{len(e['bad'])}"])
-    elif scenario.endswith("-half"):
+    elif scenario == "fsync":
+        head = ["", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs", "runs ok/bad"]
+        for s in systems:
+            e = summary.get((scenario, s))
+            if not e:
+                continue
+            m = e["median"]
+            rows.append(["fdatasync"] + [fmt(m.get(k)) for k in ("p50", "p90", "p99", "p999", "max")]
+                        + [f"{len(e['runs'])}/{len(e['bad'])}"])
+    elif scenario.endswith("-half") or scenario.endswith("-low"):
         head = ["system", "offered msg/s", "deliveries/s", "delivery p50 µs", "delivery p99 µs",
                 "delivery p99.9 µs", "server CPU µs/delivery", "runs ok/bad"]
         for s in systems:
@@ -240,7 +254,8 @@ def main():
     order = ["parley-sqlite", "parley-pg", "nats", "wspeer", "wspeer-pg", "socketio"]
     systems = [s for s in order if any(k[1] == s for k in summary)]
     systems += sorted({k[1] for k in summary} - set(systems))
-    scenarios = [s for s in ["fanout-1", "fanout-1-half", "fanout-many", "fanout-many-half", "connect", "durable"]
+    scenarios = [s for s in ["fanout-1", "fanout-1-half", "fanout-many", "fanout-many-half", "fanout-many-low",
+                             "connect", "durable", "fsync"]
                  if any(k[0] == s for k in summary)]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)

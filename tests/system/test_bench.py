@@ -94,3 +94,30 @@ def test_a_refused_connection_is_reported_not_hidden(broker):
                        capture_output=True, text=True, timeout=H.scaled(60))
     assert p.returncode != 0
     assert "handshake" in p.stderr, p.stderr
+
+
+def run_fsync(*args):
+    path = os.environ.get("PARLEY_BENCH", "")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail("PARLEY_BENCH must name the parley-bench binary", pytrace=False)
+    return subprocess.run([path, "fsync", *[str(a) for a in args]], capture_output=True,
+                          text=True, timeout=H.scaled(60))
+
+
+def test_fsync_probe_times_every_sync_and_leaves_no_file(tmp_path):
+    p = run_fsync("--dir", tmp_path, "--count", 40, "--interval-us", 0)
+    assert p.returncode == 0, p.stderr
+    r = json.loads([l for l in p.stdout.splitlines() if l.startswith("{")][-1])
+    assert (r["scenario"], r["count"], r["bytes"]) == ("fsync", 40, 12288)
+    h = r["fdatasync_us"]
+    assert h["count"] == 40
+    assert h["p50"] <= h["p99"] <= h["max"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fsync_probe_reports_a_directory_it_cannot_write(tmp_path):
+    p = run_fsync("--dir", tmp_path / "missing", "--count", 3)
+    assert p.returncode == 1
+    assert "open" in p.stderr and "missing" in p.stderr
+    r = json.loads([l for l in p.stdout.splitlines() if l.startswith("{")][-1])
+    assert r["scenario"] == "fsync" and "error" in r
