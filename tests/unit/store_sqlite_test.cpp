@@ -98,6 +98,37 @@ void raw_exec(const std::string& file, const std::string& sql,
   CAF_REQUIRE_EQUAL(rc == SQLITE_OK ? std::string{} : message, "");
 }
 
+/// Creates `rooms` rooms and writes `per_room` messages to each in one group commit
+/// (tens of pages: a frame of two writes each, header and page, without the gathering VFS).
+std::vector<room_writes> rooms_with_messages(sqlite_store& store, int rooms, int64_t per_room) {
+  std::vector<room_writes> batch;
+  for (int r = 0; r < rooms; ++r) {
+    auto id = testing::tag("room", r);
+    room_record rec{.id = id, .title = id, .created_by = "alice", .created_at = 1};
+    rec.members.push_back(member{.user = "alice", .role = member_role::admin});
+    CAF_REQUIRE_EQUAL(store.create_room(rec).message, "");
+    room_writes w{.room = id};
+    for (int64_t s = 1; s <= per_room; ++s)
+      w.events.push_back(event{.room = id, .seq = s, .kind = event_kind::msg, .sender = "alice",
+                               .cid = testing::tag("c", s), .body = id + "/" + std::to_string(s),
+                               .subtype = "text", .ts = 1000 + s});
+    batch.push_back(std::move(w));
+  }
+  return batch;
+}
+
+/// Every room of rooms_with_messages(.., rooms, 20) reads back whole from `store`.
+void check_rooms_read_back(sqlite_store& store, int rooms) {
+  for (int r = 0; r < rooms; ++r) {
+    auto id = testing::tag("room", r);
+    auto evs = store.events_after(id, 0, 100);
+    CAF_REQUIRE(evs.ok());
+    CAF_REQUIRE_EQUAL(evs->size(), 20u);
+    CAF_CHECK_EQUAL(evs->back().body, id + "/20");
+    CAF_CHECK_EQUAL(evs->front().cid, "c1");
+  }
+}
+
 }  // namespace
 
 CAF_TEST_FIXTURE_SCOPE(sqlite_only, temp_directory)
@@ -204,21 +235,7 @@ CAF_TEST(a commit reaches the log in a few large writes and another connection r
   auto file = (path / "gather.db").string();
   sqlite_store writer{file};
   CAF_REQUIRE_EQUAL(writer.migrate().message, "");
-  // One group commit over 64 rooms: tens of pages, each a frame of two writes (header and
-  // page) without the gathering VFS.
-  std::vector<room_writes> batch;
-  for (int r = 0; r < 64; ++r) {
-    auto id = testing::tag("room", r);
-    room_record rec{.id = id, .title = id, .created_by = "alice", .created_at = 1};
-    rec.members.push_back(member{.user = "alice", .role = member_role::admin});
-    CAF_REQUIRE_EQUAL(writer.create_room(rec).message, "");
-    room_writes w{.room = id};
-    for (int64_t s = 1; s <= 20; ++s)
-      w.events.push_back(event{.room = id, .seq = s, .kind = event_kind::msg, .sender = "alice",
-                               .cid = testing::tag("c", s), .body = id + "/" + std::to_string(s),
-                               .subtype = "text", .ts = 1000 + s});
-    batch.push_back(std::move(w));
-  }
+  auto batch = rooms_with_messages(writer, 64, 20);
   auto before = detail::wal_gathering_stats();
   auto out = writer.write(batch);
   auto after = detail::wal_gathering_stats();
@@ -233,14 +250,42 @@ CAF_TEST(a commit reaches the log in a few large writes and another connection r
   // Still in the log (no checkpoint yet): a second connection reads it from the file.
   sqlite_store reader{file};
   CAF_REQUIRE_EQUAL(reader.open_status().message, "");
-  for (int r = 0; r < 64; r += 9) {
-    auto id = testing::tag("room", r);
-    auto evs = reader.events_after(id, 0, 100);
-    CAF_REQUIRE(evs.ok());
-    CAF_REQUIRE_EQUAL(evs->size(), 20u);
-    CAF_CHECK_EQUAL(evs->back().body, id + "/20");
-    CAF_CHECK_EQUAL(evs->front().cid, "c1");
-  }
+  check_rooms_read_back(reader, 64);
+}
+
+CAF_TEST(the log grows in zeroed steps and a copy taken mid-log recovers every commit) {
+  auto file = (path / "grow.db").string();
+  auto wal = file + "-wal";
+  sqlite_store writer{file};
+  CAF_REQUIRE_EQUAL(writer.migrate().message, "");
+  auto batch = rooms_with_messages(writer, 64, 20);
+  for (auto& o : writer.write(batch))
+    CAF_REQUIRE_EQUAL(o.message, "");
+  // The commits are in the log (no checkpoint yet), which ends in zeros up to a whole step.
+  auto size = fs::file_size(wal);
+  CAF_MESSAGE("log file size: " << size);
+  CAF_CHECK_GREATER(size, 0u);
+  CAF_CHECK_EQUAL(size % (1u << 20), 0u);
+  // What a crash leaves: the database and its log with the zeros, no shared-memory index.
+  // Opening the copy makes SQLite recover the index from the log, which must stop at the
+  // zeros with every commit before them.
+  fs::copy_file(file, path / "copy.db");
+  fs::copy_file(wal, path / "copy.db-wal");
+  sqlite_store copy{(path / "copy.db").string()};
+  CAF_REQUIRE_EQUAL(copy.open_status().message, "");
+  check_rooms_read_back(copy, 64);
+  // And it goes on from there: a new commit lands after the recovered ones.
+  room_writes more{.room = testing::tag("room", 0)};
+  more.events.push_back(event{.room = more.room, .seq = 21, .kind = event_kind::msg,
+                              .sender = "alice", .cid = "c21", .body = "after recovery",
+                              .subtype = "text", .ts = 2000});
+  std::vector<room_writes> again{more};
+  for (auto& o : copy.write(again))
+    CAF_REQUIRE_EQUAL(o.message, "");
+  auto evs = copy.events_after(more.room, 19, 100);
+  CAF_REQUIRE(evs.ok());
+  CAF_REQUIRE_EQUAL(evs->size(), 2u);
+  CAF_CHECK_EQUAL(evs->back().body, "after recovery");
 }
 
 CAF_TEST(open_store understands sqlite and refuses the rest clearly) {
