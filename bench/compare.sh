@@ -330,6 +330,7 @@ results=$work/results.jsonl
 measure_disk() {
   local run=$1 dir=$work/run rc=0 line
   rm -rf "$dir"; mkdir -p "$dir"
+  sync
   taskset -c "$SERVER_CPUS" "$bench_bin" fsync --dir "$dir" --count "$FSYNC_COUNT" \
     --interval-us 2000 >"$dir/bench.out" 2>"$dir/bench.err" || rc=$?
   line=$(grep '^{' "$dir/bench.out" | tail -1 || true)
@@ -344,6 +345,9 @@ measure() {
   local run=$1 scn=$2 sys=$3 dir=$work/run rc=0 line
   [[ $scn == fsync ]] && { measure_disk "$run"; return; }
   rm -rf "$dir"; mkdir -p "$dir"
+  # The previous measurement's files (a database, a log) may still be on their way to the
+  # disk; a durable server's syncs would wait behind them. Start every system on a quiet disk.
+  sync
   local extra=()
   [[ $sys == parley-* ]] && extra+=(--secret "$secret")
   [[ $scn == connect ]] && extra+=(--source-ips "$SOURCE_IPS")
