@@ -40,7 +40,7 @@ struct gathering_file {
   std::unique_ptr<char[]> buffer;  // allocated on the first write
   size_t size = 0;                 // gathered bytes
   sqlite3_int64 offset = 0;        // where buffer[0] goes in the file
-  sqlite3_int64 allocated = -1;    // the base file's size; -1: not known (ask it)
+  sqlite3_int64 known_size = 0;    // the base file is at least this long
 };
 
 size_t real_file_offset() {
@@ -65,23 +65,27 @@ gathering_file* as_gathering(sqlite3_file* f) {
 /// is a journal commit again (measured: no better than growing).
 /// A crash leaves zeros after the last frame; SQLite's recovery stops at the first frame
 /// whose salt and checksum do not match, as it does for the stale frames of a reused log.
+///
+/// Past the size it knows, it asks the file again before writing any zero: another
+/// connection to the same database may have grown the log meanwhile, and zeros written
+/// from a stale size would overwrite its committed frames. (No one else writes the log
+/// during this call: SQLite lets one connection at a time hold the log's write lock, and
+/// this runs under it.)
 int ensure_allocated(gathering_file* f, sqlite3_int64 end) {
-  if (f->allocated < 0) {
-    sqlite3_int64 size = 0;
-    if (auto rc = f->real->pMethods->xFileSize(f->real, &size); rc != SQLITE_OK)
-      return rc;
-    f->allocated = size;
-  }
-  if (end <= f->allocated)
+  if (end <= f->known_size)
+    return SQLITE_OK;
+  sqlite3_int64 size = 0;
+  if (auto rc = f->real->pMethods->xFileSize(f->real, &size); rc != SQLITE_OK)
+    return rc;
+  f->known_size = size;
+  if (end <= size)
     return SQLITE_OK;
   auto target = (end + growth_step - 1) / growth_step * growth_step;
-  while (f->allocated < target) {
-    auto n = static_cast<int>(std::min<sqlite3_int64>(zeros_size, target - f->allocated));
-    if (auto rc = f->real->pMethods->xWrite(f->real, zeros, n, f->allocated); rc != SQLITE_OK) {
-      f->allocated = -1;  // part of it may be there: ask again next time
+  while (f->known_size < target) {
+    auto n = static_cast<int>(std::min<sqlite3_int64>(zeros_size, target - f->known_size));
+    if (auto rc = f->real->pMethods->xWrite(f->real, zeros, n, f->known_size); rc != SQLITE_OK)
       return rc;
-    }
-    f->allocated += n;
+    f->known_size += n;
   }
   return SQLITE_OK;
 }
@@ -167,7 +171,7 @@ int g_truncate(sqlite3_file* file, sqlite3_int64 size) {
   auto f = as_gathering(file);
   if (auto rc = write_out(f); rc != SQLITE_OK)
     return rc;
-  f->allocated = -1;
+  f->known_size = 0;  // the file is the one to ask again
   return f->real->pMethods->xTruncate(f->real, size);
 }
 

@@ -288,6 +288,51 @@ CAF_TEST(the log grows in zeroed steps and a copy taken mid-log recovers every c
   CAF_CHECK_EQUAL(evs->back().body, "after recovery");
 }
 
+CAF_TEST(two connections that take turns growing the log keep the commits of both) {
+  // Each connection remembers how long it made the log; the other one grows it meanwhile.
+  // Zeros written from a stale length would land on the other's committed frames.
+  auto file = (path / "turns.db").string();
+  sqlite_store a{file};
+  CAF_REQUIRE_EQUAL(a.migrate().message, "");
+  sqlite_store b{file};
+  CAF_REQUIRE_EQUAL(b.open_status().message, "");
+  constexpr int rooms_each = 6, turns = 12;
+  auto room_of = [](char who, int r) { return std::string(1, who) + "-" + std::to_string(r); };
+  for (char who : {'a', 'b'})
+    for (int r = 0; r < rooms_each; ++r) {
+      room_record rec{.id = room_of(who, r), .title = "t", .created_by = "alice", .created_at = 1};
+      CAF_REQUIRE_EQUAL((who == 'a' ? a : b).create_room(rec).message, "");
+    }
+  for (int turn = 0; turn < turns; ++turn)
+    for (char who : {'a', 'b'}) {
+      std::vector<room_writes> batch;
+      for (int r = 0; r < rooms_each; ++r) {
+        room_writes w{.room = room_of(who, r)};
+        for (int64_t k = 1; k <= 20; ++k) {
+          auto seq = turn * 20 + k;
+          w.events.push_back(event{.room = w.room, .seq = seq, .kind = event_kind::msg,
+                                   .sender = "alice", .cid = testing::tag("c", seq),
+                                   .body = std::string(400, static_cast<char>('a' + k % 26)),
+                                   .ts = seq});
+        }
+        batch.push_back(std::move(w));
+      }
+      for (auto& o : (who == 'a' ? a : b).write(batch))
+        CAF_REQUIRE_EQUAL(o.message, "");
+    }
+  auto size = fs::file_size(file + "-wal");
+  CAF_MESSAGE("log file size: " << size);
+  CAF_REQUIRE_GREATER(size, 2u << 20);  // the turns crossed several growth steps
+  sqlite_store reader{file};
+  for (char who : {'a', 'b'})
+    for (int r = 0; r < rooms_each; ++r) {
+      auto evs = reader.events_after(room_of(who, r), 0, 1'000);
+      CAF_REQUIRE(evs.ok());
+      CAF_REQUIRE_EQUAL(evs->size(), static_cast<size_t>(turns * 20));
+      CAF_CHECK_EQUAL(evs->back().seq, turns * 20);
+    }
+}
+
 CAF_TEST(open_store understands sqlite and refuses the rest clearly) {
   auto nested = path / "a" / "b" / "c.db";
   auto s = open_store("sqlite:" + nested.string());
