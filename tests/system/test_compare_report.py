@@ -1,0 +1,59 @@
+"""bench/compare/report.py, the step of bench/compare.sh that turns raw runs into the
+published tables: medians per scenario and system, failed runs kept apart. Checked on
+hand-made runs of the latency-floor scenarios (no server needed)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPORT = Path(__file__).resolve().parents[2] / "bench" / "compare" / "report.py"
+
+
+def fanout_low(run, system, p50, p99):
+    hist = {"p50": p50, "p90": p99, "p99": p99, "p999": p99 * 2, "max": p99 * 3, "count": 5000}
+    return {"run": run, "scenario": "fanout-many-low", "system": system, "rc": 0,
+            "server_alive": 1, "server_cpu_s": 0.4, "pg_cpu_s": 0,
+            "bench": {"scenario": "fanout", "rate": 500, "delivered": 5000,
+                      "deliveries_per_s": 5000, "lost": 0, "duplicated": 0, "reordered": 0,
+                      "delivery_us": hist, "ack_us": hist}}
+
+
+def fsync(run, p50, p99, error=None):
+    bench = {"scenario": "fsync", "system": "disk", "count": 2000,
+             "fdatasync_us": {"p50": p50, "p90": p50, "p99": p99, "p999": p99 * 2,
+                              "max": p99 * 3, "count": 2000}}
+    if error:
+        bench = {"scenario": "fsync", "system": "disk", "error": error}
+    return {"run": run, "scenario": "fsync", "system": "disk", "rc": 1 if error else 0,
+            "bench": bench}
+
+
+def test_the_floor_tables_hold_the_medians_and_keep_failed_runs_apart(tmp_path):
+    rows = [fanout_low(1, "parley-sqlite", 800, 9000), fanout_low(2, "parley-sqlite", 1000, 11000),
+            fanout_low(3, "parley-sqlite", 900, 10000), fanout_low(1, "nats", 300, 6000),
+            fanout_low(2, "nats", 310, 5000), fanout_low(3, "nats", 320, 7000),
+            fsync(1, 370, 800), fsync(2, 380, 5000), fsync(3, 390, 900),
+            fsync(4, 0, 0, error="probe failed")]
+    results = tmp_path / "results.jsonl"
+    results.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps({
+        "date": "2026-12-03T00:00:00Z", "commit": "test", "runs": 3,
+        "machine": {"cpus": "2 x test", "memory": "1 GiB", "kernel": "k", "os": "o"},
+        "pinning": {"server_cpus": "0", "bench_cpus": "1"}, "versions": {}, "params": {}}))
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, str(REPORT), "--results", str(results), "--meta",
+                        str(meta), "--out", str(out)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    md = (out / "compare.md").read_text()
+    low = md.split("(`fanout-many-low`)")[1].split("##")[0]
+    # system, offered, deliveries/s, p50, p99, p99.9: the medians of the three runs
+    assert "| parley-sqlite | 500 | 5,000 | 900 | 10,000 | 20,000 |" in low
+    assert "| nats | 500 | 5,000 | 310 | 6,000 | 12,000 |" in low
+    disk = md.split("(`fsync`)")[1]
+    assert "| fdatasync | 380 | 380 | 900 | 1,800 | 2,700 | 3/1 |" in disk
+    assert "run 4 of disk not counted: probe failed" in disk
+    summary = {(e["scenario"], e["system"]): e for e in json.loads((out / "compare.json").read_text())["summary"]}
+    assert summary[("fsync", "disk")]["median"]["p99"] == 900
+    assert summary[("fanout-many-low", "parley-sqlite")]["median"]["delivery_us_p50"] == 900
