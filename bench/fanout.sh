@@ -8,6 +8,9 @@
 #
 # Environment: BROKER_CPUS / BENCH_CPUS pin the processes with taskset (e.g. 0 and 1);
 # unset, both share the machine's cores. PARLEY_BIN_DIR runs another build (a baseline).
+# Each JSON line gets the broker's CPU time, in total and per thread name (parley.io,
+# parley.writer, parley.reader; CAF's scheduler worker shows as caf.multiplexer, the name
+# it inherits), and the summary their medians.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}; shift || true
@@ -16,8 +19,16 @@ secret=bench-secret-0123456789abcdef0123456789
 pin() { if [[ -n "${1:-}" ]]; then echo "taskset -c $1"; fi; }
 # utime + stime of a process, in clock ticks (1/100 s).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The same per thread name, summed over the threads that share one: "name ticks" lines.
+thread_ticks() {
+  local t
+  for t in "/proc/$1/task/"*; do
+    printf '%s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"
+  done 2>/dev/null | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
+}
 results=$(mktemp)
 for ((i = 1; i <= runs; i++)); do
+  sync  # the previous run's files are not on their way to the disk during this one
   dir=$(mktemp -d)
   # No connection limits (environment, not flags: a baseline build may not know them).
   PARLEY_CONNECTIONS_PER_IP=0 PARLEY_CONNECTIONS_PER_USER=0 \
@@ -28,10 +39,14 @@ for ((i = 1; i <= runs; i++)); do
   for _ in $(seq 100); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.1; done
   port=$(grep -o '[0-9]*$' "$dir/out")
   cpu_before=$(cpu_ticks "$broker")
+  threads_before=$(thread_ticks "$broker")
   line=$($(pin "${BENCH_CPUS:-}") "$bin/parley-bench" fanout --port "$port" --secret "$secret" "$@" | tail -1)
   cpu_after=$(cpu_ticks "$broker")
+  # Threads started during the run (none so far) count from zero.
+  threads=$(join -a 2 -e 0 -o 0,1.2,2.2 <(echo "$threads_before") <(thread_ticks "$broker") |
+    awk '{printf "%s\"%s\":%.2f", (NR > 1 ? "," : ""), $1, ($3 - $2) / 100}')
   # The broker's CPU time (user + system) over the run, beside the bench's own figures.
-  line=${line%\}},\"broker_cpu_s\":$(( (cpu_after - cpu_before) ))e-2\}
+  line=${line%\}},\"broker_cpu_s\":$(( (cpu_after - cpu_before) ))e-2,\"broker_threads_cpu_s\":{$threads}\}
   echo "$line" | tee -a "$results"
   kill "$broker"; wait "$broker" || true
   rm -rf "$dir"
@@ -47,5 +62,9 @@ print("median of %d runs: deliveries/s %.0f | broker CPU per delivery %.2f us | 
          med(lambda r: r["delivery_us"]["p99"]), med(lambda r: r["ack_us"]["p50"]),
          med(lambda r: r["ack_us"]["p99"]), sum(r["lost"] for r in runs),
          sum(r["duplicated"] for r in runs), sum(r["reordered"] for r in runs)))
+names = sorted({k for r in runs for k in r.get("broker_threads_cpu_s", {})})
+print("median broker CPU per thread (s): " + ", ".join(
+    "%s %.2f" % (n, statistics.median(r["broker_threads_cpu_s"].get(n, 0) for r in runs))
+    for n in names if any(r["broker_threads_cpu_s"].get(n, 0) for r in runs)))
 PY
 rm -f "$results"
