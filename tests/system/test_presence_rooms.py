@@ -77,9 +77,13 @@ def test_conversation_list_orders_counts_and_shows_the_last_message(broker):
     send_msg(alice, r1, body="one")
     send_msg(alice, r1, body="two")
     last = send_msg(alice, r2, body="latest")
-    send_msg(bob, r1, body="bob's own")  # not unread for bob; r1 is now the latest room
+    own = send_msg(bob, r1, body="bob's own")  # not unread for bob; r1 is now the latest room
     rooms = bob.call("rooms")["rooms"]
-    assert [r["room"] for r in rooms[:2]] == [r1, r2], rooms
+    # Most recent first, by the latest event's ts in milliseconds: r1 unless both sends
+    # fell in the same millisecond, and then room-id order (PROTOCOL, `rooms`).
+    assert own["ts"] >= last["ts"]
+    expected = [room for _, room in sorted([(-own["ts"], r1), (-last["ts"], r2)])]
+    assert [r["room"] for r in rooms[:2]] == expected, rooms
     by_id = {r["room"]: r for r in rooms}
     assert by_id[r1]["unread"] == 2 and by_id[r1]["read"] == 0, by_id[r1]
     assert by_id[r1]["title"] == "First" and by_id[r1]["head"] == 3, by_id[r1]
