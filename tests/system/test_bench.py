@@ -16,17 +16,26 @@ BROKER_FLAGS = ("--connections-per-ip", "0", "--connections-per-user", "0",
                 "--heartbeat-ms", "1000")
 
 
-def bench(broker, *args):
+def run_bench(*args):
+    """parley-bench with `args`, to completion (bounded)."""
     path = os.environ.get("PARLEY_BENCH", "")
     if not path or not os.access(path, os.X_OK):
         pytest.fail("PARLEY_BENCH must name the parley-bench binary", pytrace=False)
-    cmd = [path, *[str(a) for a in args], "--port", str(broker.port),
-           "--secret", broker.secret, "--source-ips", "2"]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=H.scaled(60))
+    return subprocess.run([path, *[str(a) for a in args]], capture_output=True, text=True,
+                          timeout=H.scaled(60))
+
+
+def last_json(stdout):
+    """The JSON line parley-bench prints last."""
+    lines = [l for l in stdout.splitlines() if l.startswith("{")]
+    assert lines, "no JSON line in: " + stdout
+    return json.loads(lines[-1])
+
+
+def bench(broker, *args):
+    p = run_bench(*args, "--port", broker.port, "--secret", broker.secret, "--source-ips", 2)
     assert p.returncode == 0, p.stderr
-    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
-    assert lines, "no JSON line in: " + p.stdout
-    return json.loads(lines[-1]), p.stderr
+    return last_json(p.stdout), p.stderr
 
 
 @pytest.fixture
@@ -96,18 +105,10 @@ def test_a_refused_connection_is_reported_not_hidden(broker):
     assert "handshake" in p.stderr, p.stderr
 
 
-def run_fsync(*args):
-    path = os.environ.get("PARLEY_BENCH", "")
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail("PARLEY_BENCH must name the parley-bench binary", pytrace=False)
-    return subprocess.run([path, "fsync", *[str(a) for a in args]], capture_output=True,
-                          text=True, timeout=H.scaled(60))
-
-
 def test_fsync_probe_times_every_sync_and_leaves_no_file(tmp_path):
-    p = run_fsync("--dir", tmp_path, "--count", 40, "--interval-us", 0)
+    p = run_bench("fsync", "--dir", tmp_path, "--count", 40, "--interval-us", 0)
     assert p.returncode == 0, p.stderr
-    r = json.loads([l for l in p.stdout.splitlines() if l.startswith("{")][-1])
+    r = last_json(p.stdout)
     assert (r["scenario"], r["count"], r["bytes"]) == ("fsync", 40, 12288)
     h = r["fdatasync_us"]
     assert h["count"] == 40
@@ -116,8 +117,8 @@ def test_fsync_probe_times_every_sync_and_leaves_no_file(tmp_path):
 
 
 def test_fsync_probe_reports_a_directory_it_cannot_write(tmp_path):
-    p = run_fsync("--dir", tmp_path / "missing", "--count", 3)
+    p = run_bench("fsync", "--dir", tmp_path / "missing", "--count", 3)
     assert p.returncode == 1
     assert "open" in p.stderr and "missing" in p.stderr
-    r = json.loads([l for l in p.stdout.splitlines() if l.startswith("{")][-1])
+    r = last_json(p.stdout)
     assert r["scenario"] == "fsync" and "error" in r
