@@ -11,6 +11,13 @@
 # Each JSON line gets the broker's CPU time, in total and per thread name (parley.io,
 # parley.writer, parley.reader; CAF's scheduler worker shows as caf.multiplexer, the name
 # it inherits), and the summary their medians.
+#
+# IDLE_CONNECTIONS=N holds N more connections open beside the fan-out (authenticated, each
+# joined to one of 100 rooms, silent: `parley-bench connect`), opened together before it
+# starts, as after a restart; their heartbeats are the broker's work too. BROKER_ARGS adds
+# flags to the broker, e.g. BROKER_ARGS="--heartbeat-ms 3000" to have pings within a run:
+#   IDLE_CONNECTIONS=18000 BROKER_ARGS="--heartbeat-ms 3000" BROKER_CPUS=0 BENCH_CPUS=1 \
+#     bench/fanout.sh 5 --rooms 20 --subscribers 10 --rate 200 --duration 12 --warmup 1 --source-ips 4
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}; shift || true
@@ -26,6 +33,21 @@ thread_ticks() {
     printf '%s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"
   done 2>/dev/null | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
 }
+# Waits (at most 120 s) until the broker on port $1 counts at least $2 sessions.
+wait_for_sessions() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys, time, urllib.request
+port, want = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5).read().decode()
+    have = [float(l.split()[1]) for l in text.splitlines() if l.startswith("parley_sessions ")]
+    if have and have[0] >= want:
+        sys.exit(0)
+    time.sleep(0.2)
+sys.exit("idle connections: fewer than %d sessions after 120 s" % want)
+PY
+}
 results=$(mktemp)
 for ((i = 1; i <= runs; i++)); do
   sync  # the previous run's files are not on their way to the disk during this one
@@ -34,10 +56,19 @@ for ((i = 1; i <= runs; i++)); do
   PARLEY_CONNECTIONS_PER_IP=0 PARLEY_CONNECTIONS_PER_USER=0 \
   $(pin "${BROKER_CPUS:-}") "$bin/parley" serve --listen 127.0.0.1:0 --store "sqlite:$dir/parley.db" \
     --data-dir "$dir" --jwt-secret "$secret" --rate-per-s 1000000 --rate-burst 1000000 \
-    --max-requests-in-flight 100000 > "$dir/out" 2> "$dir/err" &
+    --max-requests-in-flight 100000 ${BROKER_ARGS:-} > "$dir/out" 2> "$dir/err" &
   broker=$!
   for _ in $(seq 100); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.1; done
   port=$(grep -o '[0-9]*$' "$dir/out")
+  idle=
+  if (( ${IDLE_CONNECTIONS:-0} > 0 )); then
+    # A process group of its own (setsid): its worker processes stop with it.
+    setsid $(pin "${BENCH_CPUS:-}") "$bin/parley-bench" connect --port "$port" --secret "$secret" \
+      --connections "$IDLE_CONNECTIONS" --rooms 100 --hold 3600 --processes 2 --source-ips 4 \
+      > "$dir/idle" 2>&1 &
+    idle=$!
+    wait_for_sessions "$port" "$IDLE_CONNECTIONS"
+  fi
   cpu_before=$(cpu_ticks "$broker")
   threads_before=$(thread_ticks "$broker")
   line=$($(pin "${BENCH_CPUS:-}") "$bin/parley-bench" fanout --port "$port" --secret "$secret" "$@" | tail -1)
@@ -48,6 +79,7 @@ for ((i = 1; i <= runs; i++)); do
   # The broker's CPU time (user + system) over the run, beside the bench's own figures.
   line=${line%\}},\"broker_cpu_s\":$(( (cpu_after - cpu_before) ))e-2,\"broker_threads_cpu_s\":{$threads}\}
   echo "$line" | tee -a "$results"
+  if [[ -n $idle ]]; then kill -- "-$idle" 2>/dev/null || true; wait "$idle" || true; fi
   kill "$broker"; wait "$broker" || true
   rm -rf "$dir"
 done

@@ -61,11 +61,17 @@ std::chrono::milliseconds io_shard::tick_period(int64_t shortest_deadline_ms) {
 
 void io_shard::start_ticks(std::chrono::milliseconds period) {
   tick_period_ = period;
+  tick_slices_ = tick_slices(period);
+  tick_step_ = std::chrono::steady_clock::duration{period} / tick_slices_;
   arm_tick();
 }
 
 void io_shard::arm_tick() {
-  tick_timer_.expires_after(tick_period_);
+  // A shard without connections wakes once a period, not once a step.
+  if (ticking_.empty())
+    tick_timer_.expires_after(tick_period_);
+  else
+    tick_timer_.expires_after(tick_step_);
   tick_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec)
       return;  // the shard is stopping
@@ -76,10 +82,20 @@ void io_shard::arm_tick() {
 
 void io_shard::tick() {
   auto now = std::chrono::steady_clock::now();
-  // Backwards: an entry that detaches itself is replaced by the last one, already visited.
-  for (size_t i = ticking_.size(); i-- > 0;)
-    if (i < ticking_.size())
-      ticking_[i]->on_tick(now);
+  if (tick_cursor_ >= ticking_.size())
+    tick_cursor_ = 0;  // a new round
+  // The slice is sized from the list as it is now, so a round over a list that grows or
+  // shrinks meanwhile still takes about `tick_slices_` steps: each entry once per period.
+  auto slice = (ticking_.size() + static_cast<size_t>(tick_slices_) - 1)
+               / static_cast<size_t>(tick_slices_);
+  for (size_t n = 0; n < slice && tick_cursor_ < ticking_.size(); ++n) {
+    auto* t = ticking_[tick_cursor_];
+    t->on_tick(now);
+    // An entry that detached itself was replaced by the last one, not visited yet this
+    // round: the cursor stays to visit it.
+    if (tick_cursor_ < ticking_.size() && ticking_[tick_cursor_] == t)
+      ++tick_cursor_;
+  }
 }
 
 void io_shard::attach(ticking* t) {

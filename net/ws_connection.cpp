@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <random>
 
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "actors/protocol.hpp"
 #include "net/codec.hpp"
+#include "net/heartbeat.hpp"
 
 namespace parley::net {
 namespace {
@@ -24,6 +26,13 @@ using namespace std::chrono_literals;
 constexpr size_t max_frames_per_write = 256;
 /// How long a closing connection waits for the peer before dropping the socket.
 constexpr auto close_linger = 3s;
+
+/// Draws the phase of a new connection's heartbeat (first_ping_delay). Per thread: accepts
+/// run on several threads, and the phase needs spread, not secrecy.
+uint64_t ping_phase_random() {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return rng();
+}
 
 std::string session_name(const caf::actor& a) {
   char buf[32];
@@ -60,7 +69,8 @@ void ws_connection::start(std::optional<token_claims> claims, connection_slot us
   actors::global_metrics().connections_open.add();
   actors::global_metrics().connections_total.inc();
   auth_deadline_ = clock::now() + std::chrono::milliseconds{ctx_->settings().auth_deadline_ms};
-  next_ping_ = clock::now() + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
+  next_ping_ = clock::now() + first_ping_delay(std::chrono::milliseconds{ctx_->settings().heartbeat_ms},
+                                               ping_phase_random());
   shard_.attach(this);
   if (claims)
     authenticated(*claims, {}, std::move(user_slot));

@@ -3,7 +3,10 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <vector>
 
+#include "net/heartbeat.hpp"
 #include "net/io_shard.hpp"
 
 using namespace parley::net;
@@ -70,4 +73,89 @@ CAF_TEST(a pass waits behind the previous one as long as that one took and at mo
   // Under backlog a pass may take long; the wait is capped.
   CAF_CHECK(io_shard::next_pass_after(t0, t0 + 40ms) == t0 + 60ms);
   CAF_CHECK_EQUAL(io_shard::max_flush_gap.count(), 20000);
+}
+
+CAF_TEST(a tick of 1 s is done in 100 slices of 10 ms and a short one in one) {
+  CAF_CHECK_EQUAL(io_shard::tick_slices(1000ms), 100);
+  CAF_CHECK_EQUAL(io_shard::tick_slices(75ms), 7);
+  CAF_CHECK_EQUAL(io_shard::tick_slices(10ms), 1);
+  CAF_CHECK_EQUAL(io_shard::tick_slices(5ms), 1);
+}
+
+CAF_TEST(each step of a tick visits its slice and a round visits every entry once) {
+  io_shard shard;
+  std::vector<std::unique_ptr<probe>> probes;
+  for (int i = 0; i < 95; ++i) {
+    probes.push_back(std::make_unique<probe>(shard));
+    shard.attach(probes.back().get());
+  }
+  auto ticked = [&] {
+    int n = 0;
+    for (auto& p : probes)
+      n += p->ticks;
+    return n;
+  };
+  shard.start_ticks(100ms);  // 10 slices of 10 ms: 10 entries a step (95 / 10, rounded up)
+  // The timer is the shard's only handler: one handler run is one step.
+  CAF_REQUIRE_EQUAL(shard.context().run_one_for(5s), 1u);
+  CAF_CHECK_EQUAL(ticked(), 10);
+  for (int step = 2; step <= 10; ++step)
+    CAF_REQUIRE_EQUAL(shard.context().run_one_for(5s), 1u);
+  for (auto& p : probes)
+    CAF_CHECK_EQUAL(p->ticks, 1);
+  // The next round starts from the first entry again.
+  CAF_REQUIRE_EQUAL(shard.context().run_one_for(5s), 1u);
+  CAF_CHECK_EQUAL(probes.front()->ticks, 2);
+  CAF_CHECK_EQUAL(ticked(), 105);
+  for (auto& p : probes)
+    shard.detach(p.get());
+}
+
+CAF_TEST(an entry that detaches itself mid-slice does not cost the entry moved into its place) {
+  io_shard shard;
+  probe a{shard}, leaving{shard, true}, b{shard}, c{shard};
+  for (auto* p : {&a, &leaving, &b, &c})
+    shard.attach(p);
+  shard.start_ticks(20ms);  // 2 slices: 2 entries a step
+  CAF_REQUIRE_EQUAL(shard.context().run_one_for(5s), 1u);
+  // a, then leaving (which detaches, c takes its place), then c in the same slot.
+  CAF_CHECK_EQUAL(a.ticks, 1);
+  CAF_CHECK_EQUAL(leaving.ticks, 1);
+  CAF_CHECK_EQUAL(b.ticks, 0);
+  CAF_REQUIRE_EQUAL(shard.context().run_one_for(5s), 1u);
+  CAF_CHECK_EQUAL(c.ticks, 1);
+  CAF_CHECK_EQUAL(b.ticks, 1);
+  CAF_CHECK_EQUAL(leaving.ticks, 1);
+  shard.detach(&a);
+  shard.detach(&b);
+  shard.detach(&c);
+}
+
+CAF_TEST(first pings fall in the second half of the interval as the random draw says) {
+  using parley::net::first_ping_delay;
+  CAF_CHECK_EQUAL(first_ping_delay(25'000ms, 0).count(), 12'500);
+  CAF_CHECK_EQUAL(first_ping_delay(25'000ms, 12'500).count(), 25'000);
+  CAF_CHECK_EQUAL(first_ping_delay(25'000ms, 12'501).count(), 12'500);  // wraps
+  CAF_CHECK_EQUAL(first_ping_delay(25'000ms, 7'000).count(), 19'500);
+  CAF_CHECK_EQUAL(first_ping_delay(10ms, 3).count(), 8);
+  CAF_CHECK_EQUAL(first_ping_delay(1ms, 99).count(), 1);
+  for (uint64_t r : {0ull, 1ull, 999ull, ~0ull}) {
+    auto d = first_ping_delay(3'000ms, r);
+    CAF_CHECK(d >= 1'500ms && d <= 3'000ms);
+  }
+}
+
+CAF_TEST(a shard without connections waits a whole period between ticks) {
+  io_shard shard;
+  shard.start_ticks(200ms);  // 20 slices of 10 ms while anything is attached
+  auto start = std::chrono::steady_clock::now();
+  CAF_REQUIRE_EQUAL(shard.context().run_one_for(5s), 1u);
+  // Timers never fire early: a step of 10 ms would have come back long before.
+  CAF_CHECK(std::chrono::steady_clock::now() - start >= 200ms);
+  probe a{shard};
+  shard.attach(&a);
+  CAF_REQUIRE_EQUAL(shard.context().run_one_for(5s), 1u);  // the period armed before
+  CAF_REQUIRE_EQUAL(shard.context().run_one_for(5s), 1u);  // one step: all of one entry
+  CAF_CHECK_EQUAL(a.ticks, 2);
+  shard.detach(&a);
 }
