@@ -75,8 +75,8 @@ public:
   /// of 10 ms, each visiting 1 % of the connections, instead of all of them at once: what a
   /// visit does (a heartbeat ping is one `sendmsg` each) then comes in small steps between
   /// other work, not as one burst that holds the thread. Measured with 18,000 idle
-  /// connections opened together beside a fan-out of 200 msg/s: see ws_connection's
-  /// first ping for the figures.
+  /// connections opened together beside a fan-out of 200 msg/s: see first_ping_delay
+  /// (net/heartbeat.hpp) for the figures.
   static constexpr std::chrono::milliseconds min_tick_step{10};
 
   /// In how many slices a tick of `period` is done (at least one).

@@ -69,8 +69,8 @@ void ws_connection::start(std::optional<token_claims> claims, connection_slot us
   actors::global_metrics().connections_open.add();
   actors::global_metrics().connections_total.inc();
   auth_deadline_ = clock::now() + std::chrono::milliseconds{ctx_->settings().auth_deadline_ms};
-  next_ping_ = clock::now() + first_ping_delay(std::chrono::milliseconds{ctx_->settings().heartbeat_ms},
-                                               ping_phase_random());
+  auto heartbeat = std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
+  next_ping_ = clock::now() + first_ping_delay(heartbeat, ping_phase_random());
   shard_.attach(this);
   if (claims)
     authenticated(*claims, {}, std::move(user_slot));
