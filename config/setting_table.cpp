@@ -270,8 +270,10 @@ std::vector<setting_info> build_table() {
                    int64(&s::bad_frames_window_ms, 1, big)));
   t.push_back(make("limits.heartbeat_ms", "--heartbeat-ms", "PARLEY_HEARTBEAT_MS",
                    "WebSocket ping interval (on the I/O thread's tick, up to a quarter "
-                   "late); a connection that answers two pings in a row with nothing is "
-                   "closed.",
+                   "late); a connection's first ping comes at a random point of the second "
+                   "half of the interval, so connections opened together (a restart, a "
+                   "reconnect storm) spread their pings; a connection that answers two "
+                   "pings in a row with nothing is closed.",
                    int64(&s::heartbeat_ms, 10, big)));
   t.push_back(make("limits.rate_per_s", "--rate-per-s", "PARLEY_RATE_PER_S",
                    "Requests per second per connection (token bucket refill); beyond: "
