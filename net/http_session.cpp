@@ -1,5 +1,7 @@
 #include "net/http_session.hpp"
 
+#include <sstream>
+
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -184,26 +186,21 @@ void http_session::upgrade(request& req) {
     }
   }
 
-  auto res = std::make_shared<http::response<http::empty_body>>(
-    http::status::switching_protocols, req.version());
-  res->set(http::field::upgrade, "websocket");
-  res->set(http::field::connection, "Upgrade");
-  res->set(http::field::sec_websocket_accept, handshake::accept_key(*key));
+  http::response<http::empty_body> res{http::status::switching_protocols, req.version()};
+  res.set(http::field::upgrade, "websocket");
+  res.set(http::field::connection, "Upgrade");
+  res.set(http::field::sec_websocket_accept, handshake::accept_key(*key));
   if (!proto.echo.empty())
-    res->set(http::field::sec_websocket_protocol, proto.echo);
+    res.set(http::field::sec_websocket_protocol, proto.echo);
   stream_.expires_never();
-  http::async_write(
-    stream_, *res,
-    [self = shared_from_this(), res, enc = proto.enc, claims, ip_slot = std::move(ip_slot),
-     user_slot = std::move(user_slot)](beast::error_code ec, size_t) mutable {
-      if (ec)
-        return;  // the slots go back with this handler
-      // Bytes the client sent right after its request belong to the WebSocket.
-      auto leftover = beast::buffers_to_string(self->buffer_.data());
-      auto conn = std::make_shared<ws_connection>(self->stream_.release_socket(), self->shard_,
-                                                  self->ctx_, enc, std::move(ip_slot));
-      conn->start(claims, std::move(user_slot), std::move(leftover));
-    });
+  // Not written here: the connection writes it together with its first frames.
+  std::ostringstream response;
+  response << res;
+  // Bytes the client sent right after its request belong to the WebSocket.
+  auto leftover = beast::buffers_to_string(buffer_.data());
+  auto conn = std::make_shared<ws_connection>(stream_.release_socket(), shard_, ctx_, proto.enc,
+                                              std::move(ip_slot));
+  conn->start(std::move(response).str(), claims, std::move(user_slot), std::move(leftover));
 }
 
 }  // namespace parley::net

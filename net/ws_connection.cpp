@@ -60,8 +60,8 @@ const std::string& ws_connection::out_frame::payload(actors::encoding enc) const
   return shared ? shared->encoded(enc, &encode_event) : owned;
 }
 
-void ws_connection::start(std::optional<token_claims> claims, connection_slot user_slot,
-                          std::string leftover) {
+void ws_connection::start(std::string handshake, std::optional<token_claims> claims,
+                          connection_slot user_slot, std::string leftover) {
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
@@ -72,6 +72,11 @@ void ws_connection::start(std::optional<token_claims> claims, connection_slot us
   auto heartbeat = std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
   next_ping_ = clock::now() + first_ping_delay(heartbeat, ping_phase_random());
   shard_.attach(this);
+  // Queued raw (no frame header), first: whatever the connection writes next joins it.
+  out_frame response;
+  response.owned = std::move(handshake);
+  queued_bytes_ += response.owned.size();
+  queue_.push_back(std::move(response));
   if (claims)
     authenticated(*claims, {}, std::move(user_slot));
   if (!leftover.empty()) {
@@ -84,6 +89,7 @@ void ws_connection::start(std::optional<token_claims> claims, connection_slot us
     else if (st == ws_frame_parser::status::protocol_error)
       start_close(1002, "protocol error");
   }
+  do_write();  // the response alone, if nothing joined it
   do_read();
 }
 

@@ -44,11 +44,14 @@ public:
                 actors::encoding enc, connection_slot ip_slot);
   ~ws_connection() override;
 
-  /// Starts the connection. `claims`: already authenticated at the upgrade (header or
-  /// query token), with `user_slot` the user's count for it; otherwise the first frame
-  /// must be `auth`. `leftover`: bytes the HTTP parser read past the upgrade request.
-  void start(std::optional<token_claims> claims, connection_slot user_slot,
-             std::string leftover);
+  /// Starts the connection. `handshake`: the upgrade's `101` response, not yet written: it
+  /// goes out in the connection's first write, with the `hello` when the upgrade
+  /// authenticated (one `sendmsg` per connection instead of two). `claims`: already
+  /// authenticated at the upgrade (header or query token), with `user_slot` the user's
+  /// count for it; otherwise the first frame must be `auth`. `leftover`: bytes the HTTP
+  /// parser read past the upgrade request.
+  void start(std::string handshake, std::optional<token_claims> claims,
+             connection_slot user_slot, std::string leftover);
 
   /// Drops the connection without any I/O. Only while no I/O thread runs (final shutdown).
   void abort() { teardown(); }

@@ -160,6 +160,27 @@ def test_good_token_in_header_upgrades_with_101(broker):
         raw.close()
 
 
+def test_upgrade_with_a_token_sends_101_and_hello_in_one_write(broker):
+    # The broker writes the 101 and the hello with one sendmsg (a system call less per
+    # connection, which a reconnect storm multiplies); on loopback they then arrive as one
+    # segment, so the read that completes the 101's headers already holds the whole hello.
+    # Written separately, the 101 arrives alone: the hello follows after the session starts.
+    for _ in range(3):
+        raw = RawWS.connect(broker.port, token=H.make_token("alice"),
+                            subprotocols=["parley.v1.json"])
+        try:
+            assert raw.status == 101
+            first = bytes(raw.buf)  # what came with the 101's headers
+            assert len(first) >= 4, "the 101 came without the hello: %r" % first
+            n = first[1] & 0x7F
+            whole = 2 + n if n < 126 else 4 + int.from_bytes(first[2:4], "big")
+            assert len(first) == whole, "not exactly the hello with the 101: %r" % first
+            hello = raw.recv_frame()
+            assert hello.opcode == 1 and hello.json()["t"] == "hello"
+        finally:
+            raw.close()
+
+
 # ----------------------------------------------------------------------------- before auth
 
 def test_frames_before_auth_are_unauthorized_and_connection_stays(broker):
