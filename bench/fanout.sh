@@ -18,6 +18,9 @@
 # flags to the broker, e.g. BROKER_ARGS="--heartbeat-ms 3000" to have pings within a run:
 #   IDLE_CONNECTIONS=18000 BROKER_ARGS="--heartbeat-ms 3000" BROKER_CPUS=0 BENCH_CPUS=1 \
 #     bench/fanout.sh 5 --rooms 20 --subscribers 10 --rate 200 --duration 12 --warmup 1 --source-ips 4
+# STORM_AFTER_S=S opens them S seconds after the fan-out starts instead (a connect storm
+# during the run; the storm's load generator runs at nice 19, so that the one measuring the
+# fan-out keeps its CPU when they share one).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}; shift || true
@@ -61,7 +64,13 @@ for ((i = 1; i <= runs; i++)); do
   for _ in $(seq 100); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.1; done
   port=$(grep -o '[0-9]*$' "$dir/out")
   idle=
-  if (( ${IDLE_CONNECTIONS:-0} > 0 )); then
+  if (( ${IDLE_CONNECTIONS:-0} > 0 )) && [[ -n ${STORM_AFTER_S:-} ]]; then
+    (sleep "$STORM_AFTER_S"
+     exec setsid nice -n 19 $(pin "${BENCH_CPUS:-}") "$bin/parley-bench" connect --port "$port" \
+       --secret "$secret" --connections "$IDLE_CONNECTIONS" --rooms 100 --hold 3600 --processes 2 \
+       --source-ips 4 > "$dir/idle" 2>&1) &
+    idle=$!
+  elif (( ${IDLE_CONNECTIONS:-0} > 0 )); then
     # A process group of its own (setsid): its worker processes stop with it.
     setsid $(pin "${BENCH_CPUS:-}") "$bin/parley-bench" connect --port "$port" --secret "$secret" \
       --connections "$IDLE_CONNECTIONS" --rooms 100 --hold 3600 --processes 2 --source-ips 4 \
@@ -79,7 +88,10 @@ for ((i = 1; i <= runs; i++)); do
   # The broker's CPU time (user + system) over the run, beside the bench's own figures.
   line=${line%\}},\"broker_cpu_s\":$(( (cpu_after - cpu_before) ))e-2,\"broker_threads_cpu_s\":{$threads}\}
   echo "$line" | tee -a "$results"
-  if [[ -n $idle ]]; then kill -- "-$idle" 2>/dev/null || true; wait "$idle" || true; fi
+  if [[ -n $idle ]]; then
+    kill -- "-$idle" 2>/dev/null || kill "$idle" 2>/dev/null || true
+    wait "$idle" || true
+  fi
   kill "$broker"; wait "$broker" || true
   rm -rf "$dir"
 done
