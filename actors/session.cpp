@@ -31,12 +31,22 @@ void answer_error(session_actor_ptr self, const request_id& id, error_info info)
   self->state.link->send_reply(reply{id, std::move(info)});
 }
 
+/// Nothing waits any more: the link's tick may stop sweeping for this session.
+void stop_tick_sweeps_if_idle(session_actor_ptr self) {
+  auto& st = self->state;
+  if (st.sweeps_on_tick && st.deadlines.waiting() == 0) {
+    st.link->tick_sweeps(false);
+    st.sweeps_on_tick = false;
+  }
+}
+
 /// The request is answered now: true if its answer may go out, false if its deadline
 /// passed and the client had a timeout error already.
 bool settle(session_actor_ptr self, const taken& t) {
   if (!self->state.deadlines.close(t.ticket))
     return false;
   --self->state.in_flight;
+  stop_tick_sweeps_if_idle(self);
   return true;
 }
 
@@ -67,10 +77,16 @@ std::chrono::milliseconds sweep_interval(const session_config& cfg) {
   return std::max(cfg.request_timeout / 4, std::chrono::milliseconds{1});
 }
 
+/// Makes sure a sweep comes while requests wait: the link's tick if it has one (asked once
+/// per busy period), else a CAF timer.
 void schedule_sweep(session_actor_ptr self) {
   auto& st = self->state;
-  if (st.sweep_scheduled || st.deadlines.waiting() == 0)
+  if (st.sweep_scheduled || st.sweeps_on_tick || st.deadlines.waiting() == 0)
     return;
+  if (st.link->tick_sweeps(true)) {
+    st.sweeps_on_tick = true;
+    return;
+  }
   st.sweep_scheduled = true;
   self->delayed_send(self, sweep_interval(*st.cfg), sweep_atom::value);
 }
@@ -79,11 +95,12 @@ void schedule_sweep(session_actor_ptr self) {
 /// any come, are dropped by `settle`.
 void sweep(session_actor_ptr self) {
   auto& st = self->state;
-  st.sweep_scheduled = false;
+  st.sweep_scheduled = false;  // (a link's tick never sets it: a link ticks or it does not)
   st.deadlines.expire(self->clock().now(), [&](const request_id& id) {
     --st.in_flight;
     answer_error(self, id, to_error_info(caf::make_error(caf::sec::request_timeout)));
   });
+  stop_tick_sweeps_if_idle(self);
   schedule_sweep(self);
 }
 

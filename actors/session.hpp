@@ -59,7 +59,8 @@ struct session_state {
   /// The deadlines of the requests in flight (the sweep answers the late ones).
   request_deadlines<caf::actor_clock::time_point> deadlines;
   int32_t in_flight = 0;  ///< Requests taken and not answered (≤ max_requests_in_flight).
-  bool sweep_scheduled = false;
+  bool sweep_scheduled = false;  ///< A CAF timer for the next sweep is armed.
+  bool sweeps_on_tick = false;   ///< The link's tick sweeps for this session (tick_sweeps).
   // The state sits in CAF's actor object (~1.1 KiB before it); keeping the whole under
   // 1,280 B keeps it in mimalloc's 1,280 B size class instead of the 1,536 B one: 256 B less
   // per idle connection.

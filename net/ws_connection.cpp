@@ -134,6 +134,11 @@ void ws_connection::close(actors::close_code code, std::string reason) {
   });
 }
 
+bool ws_connection::tick_sweeps(bool on) {
+  sweeps_wanted_.store(on, std::memory_order_relaxed);
+  return true;
+}
+
 // -- output (the shard's thread) ------------------------------------------------------------------
 
 void ws_connection::on_flush() {
@@ -517,6 +522,10 @@ void ws_connection::on_tick(clock::time_point now) {
     start_close(unauthorized, "token expired");
     return;
   }
+  // The tick is at most 1 s apart (io_shard::tick_period), a quarter of the sessions'
+  // request timeout or less, so each deadline is answered within 25 % of it.
+  if (session_ && sweeps_wanted_.load(std::memory_order_relaxed))
+    caf::anon_send(session_, actors::sweep_atom::value);
   if (now >= next_ping_) {
     if (unanswered_pings_ >= 2) {
       teardown();  // the peer is gone: no point in a closing handshake

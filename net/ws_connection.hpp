@@ -4,6 +4,7 @@
 
 #include <caf/actor.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,7 @@ public:
   void deliver_all(std::span<const actors::event_ptr> evs) override;
   void send_reply(actors::reply r) override;
   void close(actors::close_code code, std::string reason) override;
+  bool tick_sweeps(bool on) override;
 
   /// Encodes what the inbox holds and writes it (the shard's thread).
   void on_flush();
@@ -132,6 +134,9 @@ private:
   std::vector<outbound> inbox_;
   bool flush_posted_ = false;
   bool link_closed_ = false;
+  /// The session has requests waiting: each tick sends it `sweep` (tick_sweeps). Written on
+  /// the session's thread, read on the shard's.
+  std::atomic<bool> sweeps_wanted_{false};
 
   // Write state (the shard's thread only).
   std::vector<out_frame> queue_;     ///< Encoded, waiting for the next write.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -33,6 +34,16 @@ public:
     std::lock_guard lock{mu_};
     closed_ = code;
   }
+  /// As a connection with a tick would, if `has_tick`: the test sends the sweeps.
+  bool tick_sweeps(bool on) override {
+    if (!has_tick)
+      return false;
+    sweeps_wanted = on;
+    return true;
+  }
+
+  bool has_tick = false;
+  std::atomic<bool> sweeps_wanted{false};
 
   std::vector<item> items() {
     std::lock_guard lock{mu_};

@@ -25,6 +25,33 @@ struct session_fixture : actor_fixture {
     return id;
   }
 
+  /// A directory that holds every lookup until the test tells it to answer (flush, i,
+  /// room): requests to rooms then wait as long as the test wants.
+  caf::actor silent_directory() {
+    return sys.spawn([held = held_lookups](caf::event_based_actor* s) -> caf::behavior {
+      return {
+        [held, s](get_room_atom, const std::string&) {
+          auto rp = s->make_response_promise<caf::actor>();
+          held->push_back(rp);
+          return rp;
+        },
+        [held](flush_atom, size_t i, caf::actor& r) { (*held)[i].deliver(r); },
+      };
+    });
+  }
+  std::shared_ptr<std::vector<caf::typed_response_promise<caf::actor>>> held_lookups =
+    std::make_shared<std::vector<caf::typed_response_promise<caf::actor>>>();
+
+  /// A session of `user` whose room lookups go to `directory`.
+  void open_session_with(const std::string& user, caf::actor directory) {
+    auto scfg = std::make_shared<session_config>(cfg.session);
+    scfg->directory = std::move(directory);
+    scfg->presence = broker->presence();
+    session = sys.spawn(session_actor, user, link, std::shared_ptr<const session_config>{scfg},
+                        caf::actor{});
+    consume_messages();
+  }
+
   /// The error code of the last reply, or "ok".
   std::string last_reply() {
     auto items = link->items();
@@ -207,24 +234,9 @@ CAF_TEST(a request nobody answers times out and frees its slot; a late answer is
   cfg.session.announce_presence = false;
   start();
   make_room("r1", {"alice"});
-  // A directory that holds every lookup until the test tells it to answer (flush, i, room).
-  auto held = std::make_shared<std::vector<caf::typed_response_promise<caf::actor>>>();
-  auto silent = sys.spawn([held](caf::event_based_actor* s) -> caf::behavior {
-    return {
-      [held, s](get_room_atom, const std::string&) {
-        auto rp = s->make_response_promise<caf::actor>();
-        held->push_back(rp);
-        return rp;
-      },
-      [held](flush_atom, size_t i, caf::actor& r) { (*held)[i].deliver(r); },
-    };
-  });
-  auto scfg = std::make_shared<session_config>(cfg.session);
-  scfg->directory = silent;
-  scfg->presence = broker->presence();
-  session = sys.spawn(session_actor, std::string{"alice"}, link,
-                      std::shared_ptr<const session_config>{scfg}, caf::actor{});
-  consume_messages();
+  auto silent = silent_directory();
+  auto& held = held_lookups;
+  open_session_with("alice", silent);
   request(send_req{"r1", "c1", "late", "text", 0, ""});
   CAF_CHECK_EQUAL(last_reply(), "none");
   for (int i = 0; i < 3; ++i) {  // 3 s: not yet
@@ -251,6 +263,38 @@ CAF_TEST(a request nobody answers times out and frees its slot; a late answer is
   consume_messages();
   CAF_CHECK_EQUAL(last_reply(), "ok");
   CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1}));
+  self->send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a link with a tick sweeps for its session instead of a timer while requests wait) {
+  cfg.session.request_timeout = std::chrono::seconds{4};
+  cfg.session.announce_presence = false;
+  start();
+  make_room("r1", {"alice"});
+  link->has_tick = true;
+  auto silent = silent_directory();
+  open_session_with("alice", silent);
+  CAF_CHECK(!link->sweeps_wanted);
+  request(send_req{"r1", "c1", "late", "text", 0, ""});
+  CAF_CHECK(link->sweeps_wanted);  // a request waits: the link's tick is asked to sweep
+  // No CAF timer was armed: past the timeout nothing answers until a tick's sweep comes.
+  for (int i = 0; i < 6; ++i) {
+    advance_time(std::chrono::seconds{1});
+    consume_messages();
+  }
+  CAF_CHECK_EQUAL(last_reply(), "none");
+  self->send(session, sweep_atom::value);  // what the connection's tick sends
+  consume_messages();
+  CAF_CHECK_EQUAL(last_reply(), "unavailable");
+  CAF_CHECK(!link->sweeps_wanted);  // nothing waits any more
+  // A request answered in time turns the sweeps on, and off again with its answer.
+  request(send_req{"r1", "c2", "next", "text", 0, ""});
+  CAF_CHECK(link->sweeps_wanted);
+  CAF_REQUIRE_EQUAL(held_lookups->size(), 2u);
+  self->send(silent, flush_atom::value, size_t{1}, room("r1"));
+  consume_messages();
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  CAF_CHECK(!link->sweeps_wanted);
   self->send_exit(silent, caf::exit_reason::user_shutdown);
 }
 
