@@ -76,6 +76,8 @@ struct metrics {
   counter writer_batches;
   counter storage_failures;        ///< batches that failed (unavailable, in doubt)
   // latency, in seconds
+  histogram request_queue{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                           0.1, 0.25, 0.5, 1, 2.5}};  ///< frame decoded -> its session takes it
   histogram ack_latency{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
                          2.5, 5, 10}};
   histogram delivery_latency{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

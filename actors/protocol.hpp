@@ -3,6 +3,7 @@
 // The vocabulary between net/ and actors/: requests decoded from client frames, replies and
 // events to encode. Plain structs, no CAF and no Beast, so codecs and actors both use them.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -134,6 +135,9 @@ using request = std::variant<auth_req, ping_req, create_req, join_req, leave_req
 struct inbound {
   request_id id;
   request req;
+  /// When the connection decoded its frame, for the request-queue histogram (the session
+  /// observes how long it waited to be taken); unset (zero) where nobody timed it.
+  std::chrono::steady_clock::time_point received{};
 };
 
 // -- replies (server -> client) ---------------------------------------------------------------

@@ -402,7 +402,11 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
     },
     [=](sweep_atom) { sweep(self); },
     [=](inbound& in) {
-      global_metrics().requests.inc();
+      auto& m = global_metrics();
+      m.requests.inc();
+      if (in.received != std::chrono::steady_clock::time_point{})
+        m.request_queue.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - in.received).count());
       std::visit(
         [&](auto& req) {
           if (!admit(self, in.id, req))

@@ -375,6 +375,7 @@ void ws_connection::on_request(actors::inbound& in) {
     reply_now(in.id, actors::pong{});
     return;
   }
+  in.received = clock::now();
   caf::anon_send(session_, std::move(in));
 }
 

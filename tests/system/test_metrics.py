@@ -45,6 +45,9 @@ def test_metrics_follow_connections_messages_and_limits(broker):
     assert after["parley_deliveries_total"] >= before["parley_deliveries_total"] + 1
     assert after['parley_ack_latency_seconds_bucket{le="+Inf"}'] >= 1
     assert after['parley_delivery_latency_seconds_bucket{le="+Inf"}'] >= 1
+    # create, join and send were WebSocket requests, each timed from its frame to its session
+    assert after['parley_request_queue_seconds_count'] >= \
+        before.get('parley_request_queue_seconds_count', 0) + 3
     assert after["parley_writer_batches_total"] >= 1
     assert after["parley_rooms_active"] >= 1
 
