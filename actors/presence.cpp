@@ -40,6 +40,16 @@ void forget_watches(presence_state& st, const caf::actor_addr& session) {
   st.watching.erase(i);
 }
 
+/// A timer for the first grace period to end, unless one is pending or none runs.
+void arm_grace_timer(presence_actor_ptr self) {
+  auto& st = self->state;
+  if (st.grace_timer || st.grace_periods.empty())
+    return;
+  st.grace_timer = true;
+  auto wait = st.grace_periods.front().ends - self->clock().now();
+  self->delayed_send(self, std::max(wait, decltype(wait){0}), offline_atom::value);
+}
+
 void session_gone(presence_actor_ptr self, const caf::actor_addr& session) {
   auto& st = self->state;
   forget_watches(st, session);
@@ -59,7 +69,30 @@ void session_gone(presence_actor_ptr self, const caf::actor_addr& session) {
   // The last session is gone: offline only if none comes back within the grace period.
   auto gen = ++st.generation;
   st.going_offline[user] = gen;
-  self->delayed_send(self, st.cfg.grace, offline_atom::value, user, gen);
+  st.grace_periods.push_back({self->clock().now() + st.cfg.grace, user, gen});
+  arm_grace_timer(self);
+}
+
+/// Ends the grace periods that are over: offline for each user who did not come back, and
+/// their last_seen to the writer in one message.
+void end_grace_periods(presence_actor_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  auto wall = st.cfg.now_ms();
+  std::vector<storage::user_seen> seen;
+  while (!st.grace_periods.empty() && st.grace_periods.front().ends <= now) {
+    auto g = std::move(st.grace_periods.front());
+    st.grace_periods.pop_front();
+    auto i = st.going_offline.find(g.user);
+    if (i == st.going_offline.end() || i->second != g.generation)
+      continue;  // came back meanwhile
+    st.going_offline.erase(i);
+    remember_last_seen(st, g.user, wall);
+    announce(self, {g.user, false, wall});
+    seen.push_back(storage::user_seen{std::move(g.user), wall});
+  }
+  if (!seen.empty())
+    self->send(st.writer, seen_atom::value, std::move(seen));
 }
 
 presence_entry entry_of(const presence_state& st, const std::string& user, int64_t now) {
@@ -141,17 +174,10 @@ caf::behavior presence_actor(presence_actor_ptr self, presence_config cfg, caf::
       if (!was_online)
         announce(self, {user, true, st.cfg.now_ms()});
     },
-    [=](offline_atom, const std::string& user, uint64_t gen) {
-      auto& st = self->state;
-      auto i = st.going_offline.find(user);
-      if (i == st.going_offline.end() || i->second != gen)
-        return;  // came back meanwhile
-      st.going_offline.erase(i);
-      auto now = st.cfg.now_ms();
-      remember_last_seen(st, user, now);
-      announce(self, {user, false, now});
-      self->send(st.writer, seen_atom::value,
-                 std::vector<storage::user_seen>{storage::user_seen{user, now}});
+    [=](offline_atom) {
+      self->state.grace_timer = false;
+      end_grace_periods(self);
+      arm_grace_timer(self);
     },
     [=](presence_atom, const std::vector<std::string>& users) -> caf::result<ok_presence> {
       auto& st = self->state;

@@ -110,6 +110,53 @@ CAF_TEST(a session that comes back within the grace period causes no event) {
   CAF_CHECK_EQUAL(presence_events(*watcher.link), (std::vector<std::string>{"bob:online"}));
 }
 
+CAF_TEST(grace periods that end at different times each end on time) {
+  // One timer serves all the grace periods running (the front's): each user still goes
+  // offline at the end of their own, and a user who came back is skipped.
+  start();
+  auto watcher = connect("w");
+  request(watcher, presence_req{{"a", "b", "c"}});
+  auto a = connect("a");
+  auto b = connect("b");
+  auto c = connect("c");
+  auto step = [&](int ms) {
+    now_ms += ms;
+    advance_time(std::chrono::milliseconds{ms});
+    consume_messages();
+  };
+  auto offline = [&] {
+    std::vector<std::string> out;
+    for (auto& e : presence_events(*watcher.link))
+      if (e.find(":offline@") != std::string::npos)
+        out.push_back(e.substr(0, e.find('@')));
+    return out;
+  };
+  disconnect(a);  // t = 0: a's grace ends at 5 s
+  step(2'000);
+  disconnect(b);  // b's at 7 s
+  step(1'000);
+  disconnect(c);  // c's at 8 s
+  step(1'900);    // 4.9 s
+  CAF_CHECK(offline().empty());
+  step(200);      // 5.1 s
+  CAF_CHECK_EQUAL(offline(), (std::vector<std::string>{"a:offline"}));
+  auto a_seen = now_ms;
+  auto c2 = connect("c");  // c is back within its grace period
+  step(1'800);    // 6.9 s
+  CAF_CHECK_EQUAL(offline().size(), 1u);
+  step(200);      // 7.1 s
+  CAF_CHECK_EQUAL(offline(), (std::vector<std::string>{"a:offline", "b:offline"}));
+  auto b_seen = now_ms;
+  step(5'000);
+  CAF_CHECK_EQUAL(offline(), (std::vector<std::string>{"a:offline", "b:offline"}));
+  std::vector<std::string> users{"a", "b"};
+  auto seen = db->last_seen(users);
+  CAF_REQUIRE(seen.ok());
+  CAF_REQUIRE_EQUAL(seen.value().size(), 2u);
+  CAF_CHECK_EQUAL(seen.value().at(0).last_seen, a_seen);
+  CAF_CHECK_EQUAL(seen.value().at(1).last_seen, b_seen);
+}
+
 CAF_TEST(last_seen of users not in memory comes from storage) {
   start();
   std::vector<storage::user_seen> seen{{"carol", 1234}};
