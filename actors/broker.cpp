@@ -101,7 +101,10 @@ caf::actor broker::spawn_session(std::string user, link_ptr link, session_kind k
   auto cfg = session_cfgs_[static_cast<size_t>(kind)];
   bool announce = cfg->announce_presence;
   auto presence = cfg->presence;
-  auto session = sys_.spawn(session_actor, user, link, std::move(cfg), reader);
+  // lazy_init: the session starts with its first message instead of as a job of its own
+  // on the scheduler. A connect storm so queues one job less per connection ahead of live
+  // traffic, and a connection that never sends anything costs the scheduler nothing.
+  auto session = sys_.spawn<caf::lazy_init>(session_actor, user, link, std::move(cfg), reader);
   // Announced here, on the caller's thread, as if by the session: the session's own start
   // runs later on a scheduler thread, and by then its connection may have written `hello`
   // and the application's backend may already have asked presence to disconnect the user.

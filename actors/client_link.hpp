@@ -57,6 +57,11 @@ public:
     (void)on;
     return false;
   }
+
+  /// A request that came with `inbound::lane` set is finished: answered, refused, or past
+  /// its deadline. Called exactly once per such request; the link gives the request's
+  /// catch-up slot back (net/catch_up_lane.hpp).
+  virtual void lane_done() {}
 };
 
 using link_ptr = std::shared_ptr<client_link>;

@@ -67,6 +67,7 @@ struct metrics {
   // requests and events
   counter requests;                ///< decoded requests (WebSocket and HTTP API)
   counter rate_limited;            ///< requests refused by the rate limit
+  counter catch_up_waits;          ///< catch-up requests that waited for a lane slot
   counter events_committed;        ///< persistent room events committed
   counter ephemeral_events;        ///< typing and read events sent to rooms
   counter deliveries;              ///< event frames queued to connections

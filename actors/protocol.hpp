@@ -138,6 +138,9 @@ struct inbound {
   /// When the connection decoded its frame, for the request-queue histogram (the session
   /// observes how long it waited to be taken); unset (zero) where nobody timed it.
   std::chrono::steady_clock::time_point received{};
+  /// The request holds one of its connection's catch-up slots: the session calls
+  /// `client_link::lane_done` once it is finished with it.
+  bool lane = false;
 };
 
 // -- replies (server -> client) ---------------------------------------------------------------

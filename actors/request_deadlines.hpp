@@ -27,9 +27,10 @@ class request_deadlines {
 public:
   using ticket = uint64_t;
 
-  /// Starts tracking the client request `id`, due by `deadline`.
-  ticket open(request_id id, TimePoint deadline) {
-    entries_.push_back(entry{std::move(id), deadline, true});
+  /// Starts tracking the client request `id`, due by `deadline`; `lane`: it holds a
+  /// catch-up slot (inbound::lane), handed back to `expire`'s callback.
+  ticket open(request_id id, TimePoint deadline, bool lane = false) {
+    entries_.push_back(entry{std::move(id), deadline, true, lane});
     ++open_;
     return first_ + (entries_.size() - head_) - 1;
   }
@@ -54,8 +55,8 @@ public:
            && entries_[head_ + (t - first_)].waiting;
   }
 
-  /// Calls `on_expired(id)` for every waiting request whose deadline is at or before `now`,
-  /// oldest first, and stops tracking it.
+  /// Calls `on_expired(id, lane)` for every waiting request whose deadline is at or before
+  /// `now`, oldest first, and stops tracking it.
   template <class F>
   void expire(TimePoint now, F on_expired) {
     while (head_ < entries_.size() && entries_[head_].deadline <= now) {
@@ -63,7 +64,7 @@ public:
       if (e.waiting) {
         e.waiting = false;
         --open_;
-        on_expired(e.id);
+        on_expired(e.id, e.lane);
       }
       ++head_;
       ++first_;
@@ -79,6 +80,7 @@ private:
     request_id id;
     TimePoint deadline;
     bool waiting;
+    bool lane;
   };
 
   void drop_settled_front() {

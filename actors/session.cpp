@@ -11,10 +11,12 @@ namespace {
 /// is looked up again; the oldest entry makes room for a new one.
 constexpr size_t max_known_rooms = 16;
 
-/// A client request the session has taken: its id for the reply, its deadline's ticket.
+/// A client request the session has taken: its id for the reply, its deadline's ticket,
+/// and whether it holds a catch-up slot of its connection (inbound::lane).
 struct taken {
   request_id id;
   uint64_t ticket;
+  bool lane = false;
 };
 
 bool is_receiver_down(const caf::error& err) {
@@ -44,8 +46,10 @@ void stop_tick_sweeps_if_idle(session_actor_ptr self) {
 /// passed and the client had a timeout error already.
 bool settle(session_actor_ptr self, const taken& t) {
   if (!self->state.deadlines.close(t.ticket))
-    return false;
+    return false;  // (expired: the sweep gave the catch-up slot back)
   --self->state.in_flight;
+  if (t.lane)
+    self->state.link->lane_done();
   stop_tick_sweeps_if_idle(self);
   return true;
 }
@@ -96,8 +100,10 @@ void schedule_sweep(session_actor_ptr self) {
 void sweep(session_actor_ptr self) {
   auto& st = self->state;
   st.sweep_scheduled = false;  // (a link's tick never sets it: a link ticks or it does not)
-  st.deadlines.expire(self->clock().now(), [&](const request_id& id) {
+  st.deadlines.expire(self->clock().now(), [&](const request_id& id, bool lane) {
     --st.in_flight;
+    if (lane)
+      st.link->lane_done();
     answer_error(self, id, to_error_info(caf::make_error(caf::sec::request_timeout)));
   });
   stop_tick_sweeps_if_idle(self);
@@ -409,11 +415,15 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
           std::chrono::duration<double>(std::chrono::steady_clock::now() - in.received).count());
       std::visit(
         [&](auto& req) {
-          if (!admit(self, in.id, req))
-            return;
           auto& st = self->state;
+          if (!admit(self, in.id, req)) {
+            if (in.lane)
+              st.link->lane_done();
+            return;
+          }
           ++st.in_flight;
-          taken t{in.id, st.deadlines.open(in.id, self->clock().now() + st.cfg->request_timeout)};
+          auto deadline = self->clock().now() + st.cfg->request_timeout;
+          taken t{in.id, st.deadlines.open(in.id, deadline, in.lane), in.lane};
           schedule_sweep(self);
           handle(self, t, req);
         },

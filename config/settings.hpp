@@ -42,6 +42,7 @@ struct settings {
   int64_t max_rooms_per_connection = 1'000;  ///< More joins: error too_large.
   int64_t max_output_bytes = 4 * 1024 * 1024;///< Unsent output beyond this: close 4009.
   int64_t max_requests_in_flight = 256;      ///< Per connection; more: error rate_limited.
+  int64_t catch_up_in_flight = 64;           ///< join/history/rooms per I/O thread; 0 = any.
   int64_t bad_frames_limit = 20;             ///< This many bad frames ...
   int64_t bad_frames_window_ms = 10'000;     ///< ... within this window: close 4008.
   int64_t heartbeat_ms = 25'000;             ///< Ping interval; two unanswered: close.

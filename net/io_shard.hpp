@@ -10,6 +10,8 @@
 #include <mutex>
 #include <vector>
 
+#include "net/catch_up_lane.hpp"
+
 namespace parley::net {
 
 class ws_connection;
@@ -92,6 +94,9 @@ public:
   /// fires at most 25 % late; within [10 ms, 1 s].
   static std::chrono::milliseconds tick_period(int64_t shortest_deadline_ms);
 
+  /// The shard's bound on its connections' catch-up requests (the shard's thread only).
+  catch_up_lane& catch_up() { return catch_up_; }
+
 private:
   void wake();
   void start_pass();
@@ -113,6 +118,8 @@ private:
   int64_t tick_slices_ = 1;
   std::vector<ticking*> ticking_;  ///< The shard's thread only.
   size_t tick_cursor_ = 0;         ///< The next entry of ticking_ the tick visits.
+
+  catch_up_lane catch_up_;
 };
 
 }  // namespace parley::net

@@ -69,6 +69,10 @@ std::string render_metrics(const actors::metrics& m, const metrics_extras& x) {
             m.requests.value());
   w.counter("parley_rate_limited_total", "Requests refused by the per-user rate limit.",
             m.rate_limited.value());
+  w.counter("parley_catch_up_waits_total",
+            "Catch-up requests (join, history, rooms) that waited for a slot "
+            "(limits.catch_up_in_flight).",
+            m.catch_up_waits.value());
   w.counter("parley_events_committed_total", "Persistent room events committed (events in).",
             m.events_committed.value());
   w.counter("parley_ephemeral_events_total", "Typing events sent to rooms.",

@@ -71,6 +71,7 @@ void server::start() {
   auto period = io_shard::tick_period(std::min(s.heartbeat_ms, s.auth_deadline_ms));
   for (auto& shard : shards_) {
     shard->start_ticks(period);
+    shard->catch_up().set_capacity(static_cast<size_t>(s.catch_up_in_flight));
     threads_.emplace_back([&ctx = shard->context()] {
       actors::name_this_thread("parley.io");
       // Keep running while idle: handlers arrive from actor threads at any time.

@@ -34,6 +34,13 @@ uint64_t ping_phase_random() {
   return rng();
 }
 
+/// Requests a client sends to catch up after it connects (net/catch_up_lane.hpp).
+bool is_catch_up(const actors::request& r) {
+  return std::holds_alternative<actors::join_req>(r)
+         || std::holds_alternative<actors::history_req>(r)
+         || std::holds_alternative<actors::rooms_req>(r);
+}
+
 std::string session_name(const caf::actor& a) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "s-%llx", static_cast<unsigned long long>(a.id()));
@@ -79,18 +86,19 @@ void ws_connection::start(std::string handshake, std::optional<token_claims> cla
   queue_.push_back(std::move(response));
   if (claims)
     authenticated(*claims, {}, std::move(user_slot));
+  bool reading = true;
   if (!leftover.empty()) {
     std::vector<ws_message> msgs;
     auto st = parser_.feed(leftover, msgs);
-    for (auto& m : msgs)
-      on_message(m);
+    reading = handle_messages(msgs, 0);
     if (st == ws_frame_parser::status::too_big)
       start_close(1009, "frame too large");
     else if (st == ws_frame_parser::status::protocol_error)
       start_close(1002, "protocol error");
   }
   do_write();  // the response alone, if nothing joined it
-  do_read();
+  if (reading)
+    do_read();
 }
 
 // -- client_link ----------------------------------------------------------------------------------
@@ -139,9 +147,17 @@ bool ws_connection::tick_sweeps(bool on) {
   return true;
 }
 
+void ws_connection::lane_done() {
+  lane_returns_.fetch_add(1, std::memory_order_relaxed);
+  // The next flush gives the slot back (return_lane_slots). A closed link drops it:
+  // teardown has given back every slot the connection held.
+  push_with([](std::vector<outbound>&) {});
+}
+
 // -- output (the shard's thread) ------------------------------------------------------------------
 
 void ws_connection::on_flush() {
+  return_lane_slots();
   std::vector<outbound> items;
   {
     std::lock_guard lock{mu_};
@@ -309,17 +325,30 @@ void ws_connection::on_readable(boost::system::error_code ec) {
   }
   std::vector<ws_message> msgs;
   auto st = parser_.feed(buf.data(), n, msgs);
-  for (auto& m : msgs) {
-    if (phase_ == phase::closed)
-      return;
-    on_message(m);
-  }
+  bool reading = handle_messages(msgs, 0);
+  if (phase_ == phase::closed)
+    return;
   if (st == ws_frame_parser::status::too_big)
     start_close(1009, "frame too large");
   else if (st == ws_frame_parser::status::protocol_error)
     start_close(1002, "protocol error");
   parser_.shrink();
-  do_read();
+  if (reading)
+    do_read();  // else resume_held reads on, once the held request has its slot
+}
+
+bool ws_connection::handle_messages(std::vector<ws_message>& msgs, size_t from) {
+  for (size_t i = from; i < msgs.size(); ++i) {
+    if (phase_ == phase::closed)
+      return true;
+    on_message(msgs[i]);
+    if (held_) {
+      auto rest = msgs.begin() + static_cast<std::ptrdiff_t>(i + 1);
+      held_->rest.assign(std::make_move_iterator(rest), std::make_move_iterator(msgs.end()));
+      return false;
+    }
+  }
+  return true;
 }
 
 void ws_connection::on_message(ws_message& m) {
@@ -375,8 +404,56 @@ void ws_connection::on_request(actors::inbound& in) {
     reply_now(in.id, actors::pong{});
     return;
   }
+  auto& lane = shard_.catch_up();
+  if (lane.capacity() != 0 && is_catch_up(in.req)) {
+    if (!lane.try_take()) {
+      // Wait at the connection, not in the actor system's queue (catch_up_lane.hpp).
+      actors::global_metrics().catch_up_waits.inc();
+      held_ = std::make_unique<held_input>();
+      held_->request = std::move(in);
+      lane.wait([weak = weak_from_this()] {
+        auto self = weak.lock();
+        if (!self || self->phase_ != phase::open)
+          return false;  // gone or closing: the slot goes to the next waiter
+        ++self->lane_slots_;
+        // Not from inside give_back: that runs in another connection's handler.
+        asio::post(self->socket_.get_executor(), [self] { self->resume_held(); });
+        return true;
+      });
+      return;
+    }
+    ++lane_slots_;
+    in.lane = true;
+  }
+  hand_to_session(in);
+}
+
+void ws_connection::hand_to_session(actors::inbound& in) {
   in.received = clock::now();
   caf::anon_send(session_, std::move(in));
+}
+
+void ws_connection::return_lane_slots() {
+  for (auto n = lane_returns_.exchange(0, std::memory_order_relaxed); n > 0 && lane_slots_ > 0;
+       --n) {
+    --lane_slots_;
+    shard_.catch_up().give_back();
+  }
+}
+
+void ws_connection::resume_held() {
+  if (!held_ || phase_ == phase::closed)
+    return;  // (teardown gave the slot back)
+  auto held = std::move(held_);
+  if (phase_ != phase::open) {
+    --lane_slots_;  // closing: the request is moot, and so is the rest
+    shard_.catch_up().give_back();
+    return;
+  }
+  held->request.lane = true;
+  hand_to_session(held->request);
+  if (handle_messages(held->rest, 0) && phase_ != phase::closed)
+    do_read();
 }
 
 void ws_connection::on_auth(const actors::request_id& id, const std::string& token) {
@@ -492,6 +569,10 @@ void ws_connection::teardown() {
   if (session_)
     caf::anon_send_exit(session_, caf::exit_reason::user_shutdown);
   session_ = nullptr;
+  // The session's lane_done calls for these would find the link closed.
+  held_.reset();
+  for (; lane_slots_ > 0; --lane_slots_)
+    shard_.catch_up().give_back();
   ip_slot_.release();
   user_slot_.release();
   ctx_->remove(this);
@@ -527,7 +608,8 @@ void ws_connection::on_tick(clock::time_point now) {
   // request timeout or less, so each deadline is answered within 25 % of it.
   if (session_ && sweeps_wanted_.load(std::memory_order_relaxed))
     caf::anon_send(session_, actors::sweep_atom::value);
-  if (now >= next_ping_) {
+  // A connection waiting for a catch-up slot reads nothing, pongs included: no pings then.
+  if (!held_ && now >= next_ping_) {
     if (unanswered_pings_ >= 2) {
       teardown();  // the peer is gone: no point in a closing handshake
       return;

@@ -63,6 +63,7 @@ public:
   void send_reply(actors::reply r) override;
   void close(actors::close_code code, std::string reason) override;
   bool tick_sweeps(bool on) override;
+  void lane_done() override;
 
   /// Encodes what the inbox holds and writes it (the shard's thread).
   void on_flush();
@@ -89,6 +90,14 @@ private:
     const std::string& payload(actors::encoding enc) const;
   };
 
+  /// Input read but not handed on yet: a catch-up request waiting for a slot of the shard's
+  /// catch_up_lane, and the messages read after it. Meanwhile the connection reads nothing
+  /// more, so its requests keep their order. On the heap: a connection rarely has any.
+  struct held_input {
+    actors::inbound request;
+    std::vector<ws_message> rest;
+  };
+
   void push(outbound item);
   /// Calls `add(inbox_)` under the lock and asks the shard for a flush if none is pending.
   template <class Add>
@@ -102,8 +111,16 @@ private:
   void release_idle_buffers();
   void do_read();
   void on_readable(boost::system::error_code ec);
+  /// Handles msgs[from...]; false if a catch-up request had to wait for a slot (the rest
+  /// is held, and the caller must not read on).
+  bool handle_messages(std::vector<ws_message>& msgs, size_t from);
   void on_message(ws_message& m);
   void on_request(actors::inbound& in);
+  void hand_to_session(actors::inbound& in);
+  /// Gives back the slots the session has finished with (lane_done, from actor threads).
+  void return_lane_slots();
+  /// Hands the held request on (its slot was given to this connection), then the rest.
+  void resume_held();
   void on_auth(const actors::request_id& id, const std::string& token);
   void authenticated(const token_claims& claims, const actors::request_id& id,
                      connection_slot user_slot);
@@ -137,6 +154,8 @@ private:
   /// The session has requests waiting: each tick sends it `sweep` (tick_sweeps). Written on
   /// the session's thread, read on the shard's.
   std::atomic<bool> sweeps_wanted_{false};
+  /// lane_done calls not yet taken by the shard's thread (written on actor threads).
+  std::atomic<uint32_t> lane_returns_{0};
 
   // Write state (the shard's thread only).
   std::vector<out_frame> queue_;     ///< Encoded, waiting for the next write.
@@ -146,6 +165,10 @@ private:
   bool close_queued_ = false;
   bool close_written_ = false;
   gather_cursor gather_;  ///< The buffers of in_write_ and how much of them is written.
+
+  // Catch-up slots (the shard's thread only).
+  uint32_t lane_slots_ = 0;  ///< Slots held: handed to the session and not returned yet.
+  std::unique_ptr<held_input> held_;
 
   /// The pending read wait's memory (an idle connection's only pending operation).
   handler_slot<socket_wait_op_size> read_slot_;

@@ -42,8 +42,11 @@ public:
     return true;
   }
 
+  void lane_done() override { ++lane_done_calls; }
+
   bool has_tick = false;
   std::atomic<bool> sweeps_wanted{false};
+  std::atomic<int> lane_done_calls{0};
 
   std::vector<item> items() {
     std::lock_guard lock{mu_};

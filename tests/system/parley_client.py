@@ -483,6 +483,15 @@ class RawWS:
 
     # -- frames out
     def send_frame(self, opcode, payload=b"", fin=True, mask=True, rsv=0):
+        self.sock.sendall(self.frame_bytes(opcode, payload, fin, mask, rsv))
+
+    def send_json_batch(self, objs):
+        """Text frames for `objs`, in one `sendall`: the broker reads them together."""
+        self.sock.sendall(b"".join(
+            self.frame_bytes(OP_TEXT, json.dumps(o, separators=(",", ":"))) for o in objs))
+
+    @staticmethod
+    def frame_bytes(opcode, payload=b"", fin=True, mask=True, rsv=0):
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
         b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
@@ -498,9 +507,8 @@ class RawWS:
             key = os.urandom(4)
             masked = bytes(b ^ key[i % 4] for i, b in enumerate(payload)) if n < 4096 \
                 else _mask_fast(payload, key)
-            self.sock.sendall(header + key + masked)
-        else:
-            self.sock.sendall(header + payload)
+            return header + key + masked
+        return header + payload
 
     def send_text(self, text):
         self.send_frame(OP_TEXT, text)

@@ -67,3 +67,85 @@ def test_audience_and_issuer_are_checked_when_configured(broker, extra, accepted
     else:
         assert raw.status == 401, (raw.status, raw.body)
         assert json.loads(raw.body)["error"]["code"] == "unauthorized"
+
+
+def _catch_up_waits(broker):
+    status, _, body = H.http_request(broker, "GET", "/metrics")
+    assert status == 200
+    for line in body.decode().splitlines():
+        if line.startswith("parley_catch_up_waits_total "):
+            return float(line.split()[1])
+    raise AssertionError("no parley_catch_up_waits_total in /metrics")
+
+
+def _replies(ws, ids, timeout):
+    """Reads until every id in `ids` has its reply; returns ({id: reply}, [events])."""
+    replies, events = {}, []
+    deadline = time.monotonic() + timeout
+    while len(replies) < len(ids):
+        frame = ws.recv_frame(timeout=max(deadline - time.monotonic(), 0.001)).json()
+        if frame.get("id") in ids and frame["t"] in ("ok", "error"):
+            replies[frame["id"]] = frame
+        else:
+            events.append(frame)
+    return replies, events
+
+
+def test_catch_up_requests_past_the_lane_wait_at_the_connection_and_keep_their_order(
+        broker_factory):
+    # One catch-up slot (limits.catch_up_in_flight) on the one I/O thread: of the joins,
+    # history and rooms that arrive together, one is with the session at a time; the others,
+    # and the send among them, wait at the connection in their order.
+    b = broker_factory("--catch-up-in-flight", "1", "--io-threads", "1", name="lane")
+    alice = b.connect("la")
+    rooms = [create_room(alice, ["lb"]) for _ in range(3)]
+    for r in rooms:
+        send_msg(alice, r, body="before")
+    waits_before = _catch_up_waits(b)
+    bob = RawWS.connect(b.port, token=b.token("lb"), subprotocols=["parley.v1.json"])
+    assert bob.recv_frame().json()["t"] == "hello"
+    requests = [
+        {"t": "join", "id": 1, "room": rooms[0], "since": 0},
+        {"t": "history", "id": 2, "room": rooms[1]},
+        {"t": "join", "id": 3, "room": rooms[1], "since": 0},
+        {"t": "send", "id": 4, "room": rooms[0], "cid": "after-1", "body": "after"},
+        {"t": "rooms", "id": 5},
+        {"t": "join", "id": 6, "room": rooms[2], "since": 0},
+    ]
+    bob.send_json_batch(requests)
+    replies, events = _replies(bob, {r["id"] for r in requests}, H.scaled(20))
+    assert all(r["t"] == "ok" for r in replies.values()), replies
+    for i in (1, 3, 6):
+        assert replies[i]["replayed"] == 1, replies[i]
+    assert [m["body"] for m in replies[2]["messages"]] == ["before"], replies[2]
+    assert replies[4]["seq"] == 2, replies[4]
+    assert {r["room"] for r in replies[5]["rooms"]} >= set(rooms), replies[5]
+    # The send waited behind the join of its room: bob, subscribed by then, gets it live.
+    live = [e for e in events if e.get("t") == "msg" and e.get("body") == "after"]
+    while not live:
+        frame = bob.recv_frame(timeout=H.scaled(10)).json()
+        if frame.get("t") == "msg" and frame.get("body") == "after":
+            live.append(frame)
+    assert live[0]["room"] == rooms[0] and live[0]["seq"] == 2, live
+    assert _catch_up_waits(b) >= waits_before + 1
+    bob.close()
+
+
+def test_a_connection_that_closes_while_waiting_for_catch_up_gives_its_slots_back(
+        broker_factory):
+    b = broker_factory("--catch-up-in-flight", "1", "--io-threads", "1", name="lane-close")
+    alice = b.connect("lc")
+    room = create_room(alice, ["ld"])
+    # Thirty joins arrive together, then the connection is gone: one was with its session,
+    # the rest waited at the connection.
+    for _ in range(3):
+        gone = RawWS.connect(b.port, token=b.token("ld"), subprotocols=["parley.v1.json"])
+        assert gone.recv_frame().json()["t"] == "hello"
+        gone.send_json_batch([{"t": "join", "id": i, "room": room} for i in range(30)])
+        gone.close()
+    # Had the slot leaked, this join would wait for ever (and the lane has only one).
+    for i in range(3):
+        late = b.connect("ld")
+        assert late.call("join", room=room)["room"] == room
+        assert late.call("history", room=room)["t"] == "ok"
+        late.close()

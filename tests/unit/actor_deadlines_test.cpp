@@ -14,7 +14,7 @@ using deadlines = request_deadlines<int>;  // any ordered time type: ints keep t
 
 std::vector<int64_t> expire(deadlines& d, int now) {
   std::vector<int64_t> out;
-  d.expire(now, [&](const request_id& id) { out.push_back(id.integer); });
+  d.expire(now, [&](const request_id& id, bool) { out.push_back(id.integer); });
   return out;
 }
 

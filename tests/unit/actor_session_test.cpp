@@ -18,9 +18,12 @@ struct session_fixture : actor_fixture {
   }
 
   /// Sends a request frame as the connection would, runs the actors, returns the id used.
-  int64_t request(actors::request req, bool with_id = true) {
+  /// `lane`: as a catch-up request holding a slot of the connection's lane.
+  int64_t request(actors::request req, bool with_id = true, bool lane = false) {
     auto id = next_id++;
-    self->send(session, inbound{with_id ? request_id::of(id) : request_id{}, std::move(req)});
+    inbound in{with_id ? request_id::of(id) : request_id{}, std::move(req)};
+    in.lane = lane;
+    self->send(session, std::move(in));
     consume_messages();
     return id;
   }
@@ -295,6 +298,44 @@ CAF_TEST(a link with a tick sweeps for its session instead of a timer while requ
   consume_messages();
   CAF_CHECK_EQUAL(last_reply(), "ok");
   CAF_CHECK(!link->sweeps_wanted);
+  self->send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a catch-up request gives its slot back once whether answered or refused or timed out) {
+  cfg.session.request_timeout = std::chrono::seconds{4};
+  cfg.session.announce_presence = false;
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  request(join_req{"r1", std::nullopt}, true, true);
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  CAF_CHECK_EQUAL(link->lane_done_calls.load(), 1);
+  request(history_req{"r1", std::nullopt, std::nullopt, 10}, true, true);
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  CAF_CHECK_EQUAL(link->lane_done_calls.load(), 2);
+  request(send_req{"r1", "c1", "hi", "text", 0, ""});  // not a catch-up request
+  CAF_CHECK_EQUAL(last_reply(), "ok");
+  CAF_CHECK_EQUAL(link->lane_done_calls.load(), 2);
+  request(history_req{"no room!", std::nullopt, std::nullopt, 10}, true, true);  // refused before the room
+  CAF_CHECK_EQUAL(last_reply(), "bad_request");
+  CAF_CHECK_EQUAL(link->lane_done_calls.load(), 3);
+  request(join_req{"r1", std::nullopt}, false, true);  // no id: no ok, but the slot comes back
+  CAF_CHECK_EQUAL(link->lane_done_calls.load(), 4);
+  // Nobody answers: the slot comes back with the timeout, and not again with the late answer.
+  auto silent = silent_directory();
+  open_session_with("alice", silent);
+  request(join_req{"r1", std::nullopt}, true, true);
+  CAF_CHECK_EQUAL(link->lane_done_calls.load(), 4);
+  for (int i = 0; i < 6; ++i) {
+    advance_time(std::chrono::seconds{1});
+    consume_messages();
+  }
+  CAF_CHECK_EQUAL(last_reply(), "unavailable");
+  CAF_CHECK_EQUAL(link->lane_done_calls.load(), 5);
+  CAF_REQUIRE_EQUAL(held_lookups->size(), 1u);
+  self->send(silent, flush_atom::value, size_t{0}, room("r1"));
+  consume_messages();
+  CAF_CHECK_EQUAL(link->lane_done_calls.load(), 5);
   self->send_exit(silent, caf::exit_reason::user_shutdown);
 }
 
