@@ -90,7 +90,7 @@ void ws_connection::start(std::string handshake, std::optional<token_claims> cla
   if (!leftover.empty()) {
     std::vector<ws_message> msgs;
     auto st = parser_.feed(leftover, msgs);
-    reading = handle_messages(msgs, 0);
+    reading = handle_messages(msgs);
     if (st == ws_frame_parser::status::too_big)
       start_close(1009, "frame too large");
     else if (st == ws_frame_parser::status::protocol_error)
@@ -157,13 +157,14 @@ void ws_connection::lane_done() {
 // -- output (the shard's thread) ------------------------------------------------------------------
 
 void ws_connection::on_flush() {
-  return_lane_slots();
   std::vector<outbound> items;
   {
     std::lock_guard lock{mu_};
     items.swap(inbox_);
     flush_posted_ = false;
   }
+  // After flush_posted_ is cleared: a lane_done that this misses asks for a flush of its own.
+  return_lane_slots();
   for (auto& item : items) {
     if (phase_ == phase::closing || phase_ == phase::closed)
       break;
@@ -325,7 +326,7 @@ void ws_connection::on_readable(boost::system::error_code ec) {
   }
   std::vector<ws_message> msgs;
   auto st = parser_.feed(buf.data(), n, msgs);
-  bool reading = handle_messages(msgs, 0);
+  bool reading = handle_messages(msgs);
   if (phase_ == phase::closed)
     return;
   if (st == ws_frame_parser::status::too_big)
@@ -337,8 +338,8 @@ void ws_connection::on_readable(boost::system::error_code ec) {
     do_read();  // else resume_held reads on, once the held request has its slot
 }
 
-bool ws_connection::handle_messages(std::vector<ws_message>& msgs, size_t from) {
-  for (size_t i = from; i < msgs.size(); ++i) {
+bool ws_connection::handle_messages(std::vector<ws_message>& msgs) {
+  for (size_t i = 0; i < msgs.size(); ++i) {
     if (phase_ == phase::closed)
       return true;
     on_message(msgs[i]);
@@ -452,7 +453,7 @@ void ws_connection::resume_held() {
   }
   held->request.lane = true;
   hand_to_session(held->request);
-  if (handle_messages(held->rest, 0) && phase_ != phase::closed)
+  if (handle_messages(held->rest) && phase_ != phase::closed)
     do_read();
 }
 

@@ -111,9 +111,9 @@ private:
   void release_idle_buffers();
   void do_read();
   void on_readable(boost::system::error_code ec);
-  /// Handles msgs[from...]; false if a catch-up request had to wait for a slot (the rest
-  /// is held, and the caller must not read on).
-  bool handle_messages(std::vector<ws_message>& msgs, size_t from);
+  /// Handles `msgs` in order; false if a catch-up request had to wait for a slot (it and
+  /// the rest are held, and the caller must not read on).
+  bool handle_messages(std::vector<ws_message>& msgs);
   void on_message(ws_message& m);
   void on_request(actors::inbound& in);
   void hand_to_session(actors::inbound& in);
