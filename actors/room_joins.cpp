@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/errors.hpp"
+#include "actors/metrics.hpp"
 #include "actors/room_ops.hpp"
 
 namespace parley::actors::room_ops {
@@ -46,9 +47,13 @@ void finish_stored_replay(room_actor_ptr self, uint64_t session, uint64_t genera
     }
   ok.replayed = last - since;
   sub.link->send_reply(reply{sub.join_id, std::move(ok)});
+  uint64_t delivered = static_cast<uint64_t>(ok.replayed);
   for (auto& h : sub.held)
-    if (h->seq() == 0 || h->seq() > last)
+    if (h->seq() == 0 || h->seq() > last) {
       sub.link->deliver(h);
+      ++delivered;
+    }
+  global_metrics().deliveries.inc(delivered);  // (held events were not counted when held)
   sub.held.clear();
   sub.holding = false;
   rp.deliver(true);
@@ -90,6 +95,7 @@ caf::result<bool> on_join(room_actor_ptr self, join_args& args) {
         sub.link->deliver(ev);
         ++ok.replayed;
       }
+    global_metrics().deliveries.inc(static_cast<uint64_t>(ok.replayed));
     sub.link->send_reply(reply{args.id, std::move(ok)});
     return true;
   }

@@ -142,8 +142,8 @@ void client::on_message(std::string_view message) {
   }
 }
 
-void client::join(int64_t id) {
-  send(proto_->join(room_, id));
+void client::join(int64_t id, std::optional<int64_t> since) {
+  send(since ? proto_->join_since(room_, id, *since) : proto_->join(room_, id));
 }
 
 void client::publish(const std::string& cid, const std::string& body, int64_t id) {

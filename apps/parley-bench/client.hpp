@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "protocols.hpp"
@@ -38,7 +39,8 @@ public:
   void start(const boost::asio::ip::tcp::endpoint& server, const boost::asio::ip::address& source,
              const std::string& token);
 
-  void join(int64_t id);
+  /// `since`: ask for the room's log after it too (a resume's replay).
+  void join(int64_t id, std::optional<int64_t> since = std::nullopt);
   void publish(const std::string& cid, const std::string& body, int64_t id);
   void close();
 

@@ -11,9 +11,11 @@
 //                              duplicated and reordered messages; publishers measure acks.
 //                              --rate 0: closed loop, each publisher keeps W sends unacked
 //                              (the server's saturation throughput)
-//     connect: --connections N [--rooms R] [--hold S] [--server-pid PID]
+//     connect: --connections N [--rooms R] [--hold S] [--server-pid PID] [--history M]
 //                              N connections, each joined to a room, held; connect rate,
-//                              failures, and the server's RSS growth per connection
+//                              failures, and the server's RSS growth per connection;
+//                              --history: M messages stored in each room first, and each
+//                              join asks for them (`since` 0: a reconnect storm's replay)
 //     durable: --rooms R --in-flight W --duration D
 //                              each room's sender keeps W sends outstanding: events/s, acks
 //   parley-bench fsync --dir D [--count N] [--bytes B] [--interval-us I]
@@ -53,6 +55,7 @@ void usage() {
     "  fanout:  --rooms R --subscribers S --publishers P --rate N --duration D --warmup W\n"
     "           [--in-flight W]   (--rate 0: closed loop, W unacked sends per publisher)\n"
     "  connect: --connections N [--rooms R] [--hold S] [--server-pid PID]\n"
+    "           [--history M]   (parley: M messages per room first; each join replays them)\n"
     "  durable: --rooms R --in-flight W --duration D\n"
     "usage: parley-bench fsync --dir D [--count 2000] [--bytes 12288] [--interval-us 2000]\n",
     stderr);
@@ -101,6 +104,7 @@ bool parse(int argc, char** argv, options& o) {
     else if (k == "--warmup") o.warmup = std::stod(v);
     else if (k == "--connections") o.connections = std::stoi(v);
     else if (k == "--hold") o.hold = std::stod(v);
+    else if (k == "--history") o.history = std::max(0, std::stoi(v));
     else if (k == "--server-pid") o.server_pid = std::stoi(v);
     else if (k == "--in-flight") o.in_flight = std::max(1, std::stoi(v));
     else {

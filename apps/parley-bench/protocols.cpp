@@ -41,6 +41,12 @@ public:
   std::string join(const std::string& room, int64_t id) const override {
     return R"({"t":"join","room":")" + room + R"(","id":)" + std::to_string(id) + "}";
   }
+  std::string join_since(const std::string& room, int64_t id, int64_t since) const override {
+    if (!parley_)
+      return join(room, id);
+    return R"({"t":"join","room":")" + room + R"(","since":)" + std::to_string(since) +
+           R"(,"id":)" + std::to_string(id) + "}";
+  }
   std::string publish(const std::string& room, const std::string& cid, const std::string& body,
                       int64_t id) const override {
     return R"({"t":"send","room":")" + room + R"(","cid":")" + cid + R"(","body":")" + body +

@@ -39,6 +39,12 @@ public:
   virtual bool needs_token() const { return false; }
 
   virtual std::string join(const std::string& room, int64_t id) const = 0;
+  /// A join that also asks for the room's log after `since` (Parley's resume); a system
+  /// without a log joins plainly.
+  virtual std::string join_since(const std::string& room, int64_t id, int64_t since) const {
+    (void)since;
+    return join(room, id);
+  }
   virtual std::string publish(const std::string& room, const std::string& cid,
                               const std::string& body, int64_t id) const = 0;
 

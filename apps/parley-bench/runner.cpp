@@ -146,7 +146,9 @@ private:
 
   void on_ready(client& c) {
     auto& r = roles_[c.index];
-    if (r.k == role::kind::subscriber || r.k == role::kind::idle)
+    if (r.k == role::kind::idle && o_.history > 0)
+      c.join(1, 0);  // a resume: the room's stored messages, then the `ok`
+    else if (r.k == role::kind::subscriber || r.k == role::kind::idle)
       c.join(1);  // ready once joined
     else
       ++ready_;
@@ -176,6 +178,8 @@ private:
   }
 
   void on_delivery(client& c, std::string_view body) {
+    if (roles_[c.index].k != role::kind::subscriber)
+      return;  // a connect scenario's replay (--history)
     // body: "publisher,counter,sent_ns"
     auto end = body.data() + body.size();
     int pub = 0;

@@ -27,6 +27,7 @@ struct options {
   int connections = 1000;
   double hold = 2;
   int server_pid = 0;
+  int history = 0;  ///< parley: messages stored per room before the storm; joins replay them
   // durable
   int in_flight = 16;
 };

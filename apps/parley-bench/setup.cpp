@@ -63,6 +63,25 @@ public:
     }
   }
 
+  /// Sends all of `texts`, then reads until each has its reply; false if any is an error.
+  bool call_all(const std::vector<std::string>& texts) {
+    for (auto& t : texts)
+      s_.write(asio::buffer(t));
+    size_t replies = 0;
+    bool ok = true;
+    while (replies < texts.size()) {
+      auto frame = read();
+      if (frame.find(R"("t":"ok")") != std::string::npos) {
+        ++replies;
+      } else if (frame.find(R"("t":"error")") != std::string::npos) {
+        ++replies;
+        ok = false;
+        std::fprintf(stderr, "parley-bench: setup: %s\n", frame.c_str());
+      }
+    }
+    return ok;
+  }
+
 private:
   std::string read() {
     buf_.consume(buf_.size());
@@ -110,6 +129,15 @@ bool setup_rooms(const options& o) {
                        reply.c_str());
           return false;
         }
+      }
+      if (o.scenario == "connect" && o.history > 0) {
+        std::vector<std::string> sends;
+        for (int i = 0; i < o.history; ++i)
+          sends.push_back(R"({"t":"send","room":")" + room + R"(","cid":"h)" +
+                          std::to_string(i) + R"(","body":"history )" + std::to_string(i) +
+                          R"(","id":)" + std::to_string(10 + i) + "}");
+        if (!conn.call_all(sends))
+          return false;
       }
     }
     return true;
