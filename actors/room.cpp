@@ -389,7 +389,14 @@ caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, const
 }
 
 void unsubscribe(room_actor_ptr self, uint64_t session) {
-  self->state.subscribers.erase(session);
+  auto& st = self->state;
+  if (auto i = st.subscribers.find(session); i != st.subscribers.end()) {
+    // No down message for a session that is no longer here (each would be a scan below),
+    // and no second monitor on it if it joins again.
+    if (i->second.session)
+      self->demonitor(i->second.session);
+    st.subscribers.erase(i);
+  }
   schedule_idle_check(self);
 }
 
@@ -564,8 +571,8 @@ caf::behavior room_actor(room_actor_ptr self, std::string id, room_config cfg, c
     // Subscribers are keyed by their session's id: found at once. A scan over all of them
     // per down made a mass disconnect quadratic in the room's size (18,000 connections
     // leaving 100 rooms at once: actor_addr::compare was 20 % of the broker's CPU). The
-    // scan stays for a session found under another key (a session that left already
-    // comes here too, and finds nothing either way).
+    // scan stays for a session found under another key (sessions that leave are no longer
+    // monitored, see unsubscribe).
     if (auto i = st.subscribers.find(dm.source.id());
         i != st.subscribers.end() && i->second.session == dm.source) {
       st.subscribers.erase(i);
