@@ -98,6 +98,30 @@ void io_shard::tick() {
   }
 }
 
+void io_shard::defer(std::function<void()> job) {
+  deferred_.push_back(std::move(job));
+  if (!deferred_posted_) {
+    deferred_posted_ = true;
+    boost::asio::post(ioc_, [this] { run_deferred(); });
+  }
+}
+
+void io_shard::run_deferred() {
+  auto end = std::min(deferred_.size(), deferred_next_ + deferred_per_turn);
+  while (deferred_next_ < end) {
+    auto job = std::move(deferred_[deferred_next_++]);
+    job();  // may defer more: they go to the end of deferred_
+  }
+  if (deferred_next_ < deferred_.size()) {
+    // Behind whatever became ready meanwhile (the reactor's events are queued by now).
+    boost::asio::post(ioc_, [this] { run_deferred(); });
+    return;
+  }
+  std::vector<std::function<void()>>{}.swap(deferred_);  // a storm's list is not kept
+  deferred_next_ = 0;
+  deferred_posted_ = false;
+}
+
 void io_shard::attach(ticking* t) {
   if (t->tick_slot_ != ticking::detached)
     return;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -97,12 +98,24 @@ public:
   /// The shard's bound on its connections' catch-up requests (the shard's thread only).
   catch_up_lane& catch_up() { return catch_up_; }
 
+  /// Runs `job` soon, in order with the other deferred jobs but at most
+  /// `deferred_per_turn` of them per turn of the shard's loop, so that what else is ready
+  /// (a live socket's frame, a flush) runs between the batches (the shard's thread).
+  ///
+  /// For the teardown of connections whose peer is gone. In a mass disconnect epoll reports
+  /// the peers' FINs in the order they came, and each teardown (the socket's close, its
+  /// epoll removal, the session's exit) took ~20 µs: a live frame behind 10,000 FINs waited
+  /// 0.2–0.4 s. Deferred, a FIN costs its read until the batches get to it.
+  void defer(std::function<void()> job);
+  static constexpr size_t deferred_per_turn = 16;
+
 private:
   void wake();
   void start_pass();
   void flush_dirty();
   void arm_tick();
   void tick();
+  void run_deferred();
 
   boost::asio::io_context ioc_;
   std::mutex mu_;
@@ -120,6 +133,10 @@ private:
   size_t tick_cursor_ = 0;         ///< The next entry of ticking_ the tick visits.
 
   catch_up_lane catch_up_;
+
+  std::vector<std::function<void()>> deferred_;  ///< The shard's thread only.
+  size_t deferred_next_ = 0;                     ///< The first of deferred_ not run yet.
+  bool deferred_posted_ = false;
 };
 
 }  // namespace parley::net

@@ -54,7 +54,8 @@ public:
   void start(std::string handshake, std::optional<token_claims> claims,
              connection_slot user_slot, std::string leftover);
 
-  /// Drops the connection without any I/O. Only while no I/O thread runs (final shutdown).
+  /// Drops the connection at once: at final shutdown (no I/O thread runs then), or on its
+  /// shard's thread after its peer went away (a deferred teardown, io_shard::defer).
   void abort() { teardown(); }
 
   // -- client_link (any thread) -----------------------------------------------------------

@@ -59,8 +59,8 @@ void ws_connection::on_readable(boost::system::error_code ec) {
     do_read();
     return;
   }
-  if (ec) {  // EOF or reset
-    teardown();
+  if (ec) {  // EOF or reset: the teardown waits for its turn (io_shard::defer)
+    shard_.defer([self = shared_from_this()] { self->abort(); });
     return;
   }
   if (phase_ == phase::closing && close_written_) {

@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include <boost/asio/post.hpp>
+
 #include "net/heartbeat.hpp"
 #include "net/io_shard.hpp"
 
@@ -62,6 +64,30 @@ CAF_TEST(every attached connection is ticked also when one detaches itself meanw
   CAF_CHECK_EQUAL(a.ticks, a_ticks);
   CAF_CHECK_EQUAL(leaving.ticks, 1);
   shard.detach(&c);
+}
+
+CAF_TEST(deferred jobs run in order a batch per turn with other handlers between batches) {
+  io_shard shard;
+  std::vector<int> ran;
+  for (int i = 0; i < 40; ++i)
+    shard.defer([&ran, i] { ran.push_back(i); });
+  // Ready after the first batch was asked for (as a live socket's frame would be): it runs
+  // after that batch, not after all forty.
+  boost::asio::post(shard.context(), [&ran] { ran.push_back(-1); });
+  CAF_REQUIRE(run_until(shard, [&] { return ran.size() == 41; }));
+  std::vector<int> want;
+  for (int i = 0; i < 16; ++i)
+    want.push_back(i);
+  want.push_back(-1);
+  for (int i = 16; i < 40; ++i)
+    want.push_back(i);
+  CAF_CHECK_EQUAL(ran, want);
+  static_assert(io_shard::deferred_per_turn == 16);
+  // Drained: the next job is run again.
+  shard.context().restart();  // (it ran out of work: run_one_for left it stopped)
+  shard.defer([&ran] { ran.push_back(99); });
+  CAF_REQUIRE(run_until(shard, [&] { return ran.size() == 42; }));
+  CAF_CHECK_EQUAL(ran.back(), 99);
 }
 
 CAF_TEST(a pass waits behind the previous one as long as that one took and at most 20 ms) {
