@@ -20,7 +20,12 @@
 #     bench/fanout.sh 5 --rooms 20 --subscribers 10 --rate 200 --duration 12 --warmup 1 --source-ips 4
 # STORM_AFTER_S=S opens them S seconds after the fan-out starts instead (a connect storm
 # during the run; the storm's load generator runs at nice 19, so that the one measuring the
-# fan-out keeps its CPU when they share one).
+# fan-out keeps its CPU when they share one). With it, STORM_HOLD_S=H closes them all H
+# seconds after they are open (a disconnect storm within the run; default: held for an
+# hour), and STORM_HISTORY=M makes it a reconnect storm's resume: M messages stored in
+# each of the storm's rooms first, and every join replays them (parley-bench --history).
+#   IDLE_CONNECTIONS=18000 STORM_AFTER_S=4 STORM_HOLD_S=4 BROKER_CPUS=0 BENCH_CPUS=1 \
+#     bench/fanout.sh 1 --rooms 20 --subscribers 10 --rate 200 --duration 14 --warmup 1 --source-ips 4
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}; shift || true
@@ -67,7 +72,8 @@ for ((i = 1; i <= runs; i++)); do
   if (( ${IDLE_CONNECTIONS:-0} > 0 )) && [[ -n ${STORM_AFTER_S:-} ]]; then
     (sleep "$STORM_AFTER_S"
      exec setsid nice -n 19 $(pin "${BENCH_CPUS:-}") "$bin/parley-bench" connect --port "$port" \
-       --secret "$secret" --connections "$IDLE_CONNECTIONS" --rooms 100 --hold 3600 --processes 2 \
+       --secret "$secret" --connections "$IDLE_CONNECTIONS" --rooms 100 \
+       --hold "${STORM_HOLD_S:-3600}" --history "${STORM_HISTORY:-0}" --processes 2 \
        --source-ips 4 > "$dir/idle" 2>&1) &
     idle=$!
   elif (( ${IDLE_CONNECTIONS:-0} > 0 )); then
