@@ -265,8 +265,8 @@ std::vector<setting_info> build_table() {
                    "PARLEY_CATCH_UP_IN_FLIGHT",
                    "Catch-up requests (join, history, rooms) that the connections of one I/O "
                    "thread may have in progress at once; a connection with one more waits, "
-                   "reading nothing, until one finishes. Keeps a reconnect storm's catch-up "
-                   "from queueing ahead of live messages on the actor threads. 0: no bound.",
+                   "reading nothing, until one finishes. Bounds how much of a reconnect storm's "
+                   "catch-up queues ahead of live messages on the actor threads. 0: no bound.",
                    int64(&s::catch_up_in_flight, 0, big)));
   t.push_back(make("limits.bad_frames", "--bad-frames-limit", "PARLEY_BAD_FRAMES_LIMIT",
                    "Malformed frames within the window that close the connection with 4008 (the "
