@@ -388,18 +388,6 @@ caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, const
   return rp;
 }
 
-void unsubscribe(room_actor_ptr self, uint64_t session) {
-  auto& st = self->state;
-  if (auto i = st.subscribers.find(session); i != st.subscribers.end()) {
-    // No down message for a session that is no longer here (each would be a scan below),
-    // and no second monitor on it if it joins again.
-    if (i->second.session)
-      self->demonitor(i->second.session);
-    st.subscribers.erase(i);
-  }
-  schedule_idle_check(self);
-}
-
 caf::result<void> on_read(room_actor_ptr self, const std::string& user, int64_t seq,
                           uint64_t session) {
   auto& st = self->state;
@@ -566,22 +554,7 @@ caf::behavior room_actor(room_actor_ptr self, std::string id, room_config cfg, c
   global_metrics().rooms_active.add();
   self->attach_functor([] { global_metrics().rooms_active.sub(); });
   touch(self);
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& st = self->state;
-    // Subscribers are keyed by their session's id: found at once. A scan over all of them
-    // per down made a mass disconnect quadratic in the room's size (18,000 connections
-    // leaving 100 rooms at once: actor_addr::compare was 20 % of the broker's CPU). The
-    // scan stays for a session found under another key (sessions that leave are no longer
-    // monitored, see unsubscribe).
-    if (auto i = st.subscribers.find(dm.source.id());
-        i != st.subscribers.end() && i->second.session == dm.source) {
-      st.subscribers.erase(i);
-    } else {
-      for (auto j = st.subscribers.begin(); j != st.subscribers.end();)
-        j = j->second.session == dm.source ? st.subscribers.erase(j) : std::next(j);
-    }
-    schedule_idle_check(self);
-  });
+  self->set_down_handler([=](caf::down_msg& dm) { on_session_down(self, dm.source); });
   // Until the room is loaded, requests wait in the mailbox (skipped, then re-examined).
   self->set_default_handler(caf::skip);
   self->request(st.reader, st.cfg.storage_timeout, load_atom::value, st.id, st.cfg.tail_events)

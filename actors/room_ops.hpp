@@ -30,6 +30,10 @@ void schedule_idle_check(room_actor_ptr self);
 // room_joins.cpp: subscribes the session; pushes the replay (from the tail or storage),
 // then the join `ok`, then live events; answers whether it subscribed.
 caf::result<bool> on_join(room_actor_ptr self, join_args& args);
+// Ends a session's subscription: its `leave`, or its end (a down message; it is monitored
+// from its join until then).
+void unsubscribe(room_actor_ptr self, uint64_t session);
+void on_session_down(room_actor_ptr self, const caf::actor_addr& session);
 
 // room_changes.cpp: each answers with the new event's seq (ok_send), after the commit.
 caf::result<ok_send> on_edit(room_actor_ptr self, const std::string& user, edit_req& req);
