@@ -55,6 +55,25 @@ public:
   /// events that may come first (the admin is a member: `room` updates reach it).
   std::string call(const std::string& text) {
     s_.write(asio::buffer(text));
+    return next_reply();
+  }
+
+  /// Sends all of `texts`, then reads until each has its reply; false if any is an error.
+  bool call_all(const std::vector<std::string>& texts) {
+    for (auto& t : texts)
+      s_.write(asio::buffer(t));
+    bool ok = true;
+    for (size_t i = 0; i < texts.size(); ++i)
+      if (auto reply = next_reply(); reply.find(R"("t":"ok")") == std::string::npos) {
+        ok = false;
+        std::fprintf(stderr, "parley-bench: setup: %s\n", reply.c_str());
+      }
+    return ok;
+  }
+
+private:
+  /// The next reply's text, skipping events.
+  std::string next_reply() {
     for (;;) {
       auto frame = read();
       if (frame.find(R"("t":"ok")") != std::string::npos ||
@@ -63,26 +82,6 @@ public:
     }
   }
 
-  /// Sends all of `texts`, then reads until each has its reply; false if any is an error.
-  bool call_all(const std::vector<std::string>& texts) {
-    for (auto& t : texts)
-      s_.write(asio::buffer(t));
-    size_t replies = 0;
-    bool ok = true;
-    while (replies < texts.size()) {
-      auto frame = read();
-      if (frame.find(R"("t":"ok")") != std::string::npos) {
-        ++replies;
-      } else if (frame.find(R"("t":"error")") != std::string::npos) {
-        ++replies;
-        ok = false;
-        std::fprintf(stderr, "parley-bench: setup: %s\n", frame.c_str());
-      }
-    }
-    return ok;
-  }
-
-private:
   std::string read() {
     buf_.consume(buf_.size());
     s_.read(buf_);

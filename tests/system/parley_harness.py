@@ -336,6 +336,16 @@ def http_request(broker, method, path, body=None, headers=None, timeout=None):
         conn.close()
 
 
+def metric(broker, name):
+    """The value of the plain (unlabelled) metric `name` on /metrics."""
+    status, _, body = http_request(broker, "GET", "/metrics")
+    assert status == 200, status
+    for line in body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError("no %s in /metrics" % name)
+
+
 def wait_until(predicate, timeout, interval=0.02, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

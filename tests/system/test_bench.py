@@ -92,24 +92,15 @@ def test_connect_without_a_server_pid_holds_and_returns(broker):
     assert r["kib_per_connection"] == 0
 
 
-def deliveries(broker):
-    status, _, body = H.http_request(broker, "GET", "/metrics")
-    assert status == 200
-    for line in body.decode().splitlines():
-        if line.startswith("parley_deliveries_total "):
-            return int(float(line.split()[1]))
-    raise AssertionError("no parley_deliveries_total")
-
-
 def test_connect_with_history_replays_the_stored_messages_on_every_join(broker):
     # --history stores messages in each room first, and every join asks for them (a
     # reconnect storm's resume); the broker counts each replayed frame as a delivery.
-    before = deliveries(broker)
+    before = H.metric(broker, "parley_deliveries_total")
     r, err = bench(broker, "connect", "--connections", 12, "--rooms", 3, "--history", 5,
                    "--hold", 1)
     check_clean(r, err)
     assert r["connected"] == 12
-    assert deliveries(broker) - before == 12 * 5
+    assert H.metric(broker, "parley_deliveries_total") - before == 12 * 5
 
 
 def test_a_refused_connection_is_reported_not_hidden(broker):

@@ -69,15 +69,6 @@ def test_audience_and_issuer_are_checked_when_configured(broker, extra, accepted
         assert json.loads(raw.body)["error"]["code"] == "unauthorized"
 
 
-def _catch_up_waits(broker):
-    status, _, body = H.http_request(broker, "GET", "/metrics")
-    assert status == 200
-    for line in body.decode().splitlines():
-        if line.startswith("parley_catch_up_waits_total "):
-            return float(line.split()[1])
-    raise AssertionError("no parley_catch_up_waits_total in /metrics")
-
-
 def _replies(ws, ids, timeout):
     """Reads until every id in `ids` has its reply; returns ({id: reply}, [events])."""
     replies, events = {}, []
@@ -101,7 +92,7 @@ def test_catch_up_requests_past_the_lane_wait_at_the_connection_and_keep_their_o
     rooms = [create_room(alice, ["lb"]) for _ in range(3)]
     for r in rooms:
         send_msg(alice, r, body="before")
-    waits_before = _catch_up_waits(b)
+    waits_before = H.metric(b, "parley_catch_up_waits_total")
     bob = RawWS.connect(b.port, token=b.token("lb"), subprotocols=["parley.v1.json"])
     assert bob.recv_frame().json()["t"] == "hello"
     requests = [
@@ -127,7 +118,7 @@ def test_catch_up_requests_past_the_lane_wait_at_the_connection_and_keep_their_o
         if frame.get("t") == "msg" and frame.get("body") == "after":
             live.append(frame)
     assert live[0]["room"] == rooms[0] and live[0]["seq"] == 2, live
-    assert _catch_up_waits(b) >= waits_before + 1
+    assert H.metric(b, "parley_catch_up_waits_total") >= waits_before + 1
     bob.close()
 
 
