@@ -49,11 +49,17 @@ decode_result decode_frame(std::string_view payload, actors::encoding enc) {
 }
 
 std::string encode_reply(const actors::reply& r, actors::encoding enc) {
+  if (enc == actors::encoding::json)
+    if (auto text = schema::reply_text(r))
+      return std::move(*text);
   frame_arena arena;
   return serialize(schema::reply_to_json(r, arena.storage()), enc);
 }
 
 std::string encode_event(const actors::event_payload& ev, actors::encoding enc) {
+  if (enc == actors::encoding::json)
+    if (auto text = schema::event_text(ev))
+      return std::move(*text);
   frame_arena arena;
   return serialize(schema::event_to_json(ev, arena.storage()), enc);
 }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "net/json_text.hpp"
+
 namespace parley::net::schema {
 namespace json = boost::json;
 using namespace parley::actors;
@@ -239,23 +241,67 @@ request read_body(std::string_view t, field_reader& f, bool& known) {
 
 // -- writing replies and events ---------------------------------------------------------------
 
-void put_id(json::object& o, const request_id& id) {
+// The frames of the hot path (a message event, a send's ack) are written by one set of
+// functions below into either a sink: `object_sink` builds the JSON tree (for MessagePack,
+// and for the frames that nest them), `json_text` writes the text straight (json_text.hpp).
+// So the keys and their order are written down once.
+
+/// Puts fields into a JSON object, with json_text's interface.
+struct object_sink {
+  json::object& o;
+
+  template <class T>
+  object_sink& field(std::string_view key, T&& value) {
+    o[key] = std::forward<T>(value);
+    return *this;
+  }
+  const json::storage_ptr& storage() const { return o.storage(); }
+};
+
+/// json_text's values live on the heap (it only serializes them).
+const json::storage_ptr& storage_of(const json_text&) {
+  static const json::storage_ptr heap;
+  return heap;
+}
+const json::storage_ptr& storage_of(const object_sink& s) {
+  return s.storage();
+}
+
+template <class Sink>
+void put_id(Sink& s, const request_id& id) {
   switch (id.k) {
     case request_id::kind::none: break;
-    case request_id::kind::integer: o["id"] = id.integer; break;
-    case request_id::kind::real: o["id"] = id.real; break;
-    case request_id::kind::text: o["id"] = id.text; break;
+    case request_id::kind::integer: s.field("id", id.integer); break;
+    case request_id::kind::real: s.field("id", json::value(id.real)); break;
+    case request_id::kind::text: s.field("id", id.text); break;
   }
 }
 
 /// Stored `meta` is JSON text written by this codec; unreadable text is dropped, not sent.
-void put_meta(json::object& o, const std::string& meta) {
+template <class Sink>
+void put_meta(Sink& s, const std::string& meta) {
   if (meta.empty())
     return;
   json::error_code ec;
-  auto v = json::parse(meta, ec, o.storage());
+  auto v = json::parse(meta, ec, storage_of(s));
   if (!ec && v.is_object())
-    o["meta"] = std::move(v);
+    s.field("meta", std::move(v));
+}
+
+template <class Sink>
+void put_msg(Sink& s, const storage::event& e) {
+  s.field("t", "msg").field("room", e.room).field("seq", e.seq).field("from", e.sender);
+  s.field("body", e.body);
+  s.field("kind", e.subtype.empty() ? std::string_view{"text"} : std::string_view{e.subtype});
+  s.field("ts", e.ts).field("cid", e.cid);
+  if (e.target > 0)
+    s.field("reply_to", e.target);
+  put_meta(s, e.meta);
+}
+
+template <class Sink>
+void put_ok_send(Sink& s, const ok_send& r) {
+  s.field("t", "ok").field("room", r.room).field("seq", r.seq).field("ts", r.ts);
 }
 
 // Every builder below takes the storage its values live in: the codec builds a frame's
@@ -267,17 +313,8 @@ void put_meta(json::object& o, const std::string& meta) {
 json::object msg_object(const storage::event& e, const json::storage_ptr& sp) {
   json::object o(sp);
   o.reserve(10);
-  o["t"] = "msg";
-  o["room"] = e.room;
-  o["seq"] = e.seq;
-  o["from"] = e.sender;
-  o["body"] = e.body;
-  o["kind"] = e.subtype.empty() ? "text" : e.subtype;
-  o["ts"] = e.ts;
-  o["cid"] = e.cid;
-  if (e.target > 0)
-    o["reply_to"] = e.target;
-  put_meta(o, e.meta);
+  object_sink sink{o};
+  put_msg(sink, e);
   return o;
 }
 
@@ -363,10 +400,8 @@ struct reply_writer {
     o["room"] = r.room;
   }
   void operator()(const ok_send& r) {
-    o["t"] = "ok";
-    o["room"] = r.room;
-    o["seq"] = r.seq;
-    o["ts"] = r.ts;
+    object_sink sink{o};
+    put_ok_send(sink, r);
   }
   void operator()(const ok_join& r) {
     o["t"] = "ok";
@@ -466,7 +501,8 @@ json::value reply_to_json(const reply& r, const json::storage_ptr& sp) {
   json::object o(sp);
   o.reserve(6);
   std::visit(reply_writer{o, sp}, r.body);
-  put_id(o, r.id);
+  object_sink sink{o};
+  put_id(sink, r.id);
   return o;
 }
 
@@ -500,6 +536,28 @@ json::value event_to_json(const event_payload& ev, const json::storage_ptr& sp) 
       return o;
     },
     ev);
+}
+
+std::optional<std::string> event_text(const event_payload& ev) {
+  auto e = std::get_if<storage::event>(&ev);
+  if (!e || e->kind != storage::event_kind::msg)
+    return std::nullopt;
+  json_text out(e->body.size() + e->room.size() + e->sender.size() + e->cid.size()
+                + e->meta.size() + 96);
+  put_msg(out, *e);
+  return std::move(out).finish();
+}
+
+std::optional<std::string> reply_text(const reply& r) {
+  json_text out(r.id.text.size() + 64);
+  if (auto ok = std::get_if<ok_send>(&r.body))
+    put_ok_send(out, *ok);
+  else if (std::holds_alternative<ok_empty>(r.body))
+    out.field("t", "ok");
+  else
+    return std::nullopt;
+  put_id(out, r.id);
+  return std::move(out).finish();
 }
 
 }  // namespace parley::net::schema

@@ -3,6 +3,9 @@
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
+#include <optional>
+#include <string>
+
 #include "actors/protocol.hpp"
 #include "net/codec.hpp"
 
@@ -17,5 +20,11 @@ decode_result request_from_json(const boost::json::value& v);
 boost::json::value reply_to_json(const actors::reply& r, const boost::json::storage_ptr& sp = {});
 boost::json::value event_to_json(const actors::event_payload& ev,
                                  const boost::json::storage_ptr& sp = {});
+
+/// The frames of the hot path, a message event and the `ok` of a send (or of a request
+/// answered with nothing), as JSON text written straight (json_text.hpp): the same text as
+/// serializing the values above. Empty for every other frame.
+std::optional<std::string> event_text(const actors::event_payload& ev);
+std::optional<std::string> reply_text(const actors::reply& r);
 
 }  // namespace parley::net::schema

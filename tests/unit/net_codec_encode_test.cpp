@@ -3,6 +3,10 @@
 
 #include "net_codec_support.hpp"
 
+#include <limits>
+
+#include "net/json_schema.hpp"
+
 CAF_TEST(ok replies carry exactly their keys) {
   auto v = reply_json(request_id::of(1), ok_empty{});
   CAF_CHECK_EQUAL(shape(v), "id:int64 t:string");
@@ -299,6 +303,77 @@ CAF_TEST(wire_event encodes once per encoding) {
   CAF_CHECK_EQUAL(j1, encode_event(ev->payload(), encoding::json));
   CAF_CHECK_EQUAL(m1, encode_event(ev->payload(), encoding::msgpack));
   CAF_CHECK(j1 != m1);
+}
+
+// -- the text written straight (net/json_text.hpp) ---------------------------------------------
+
+namespace {
+
+/// A string of `n` characters drawn from every ASCII byte (the control characters, quote,
+/// backslash and DEL among them) and a few UTF-8 sequences.
+std::string random_text(std::mt19937& rng, size_t n) {
+  static const char* utf8[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x91\x8D", "\xEF\xBF\xBF"};
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    if (rng() % 8 == 0)
+      s += utf8[rng() % 4];
+    else
+      s.push_back(static_cast<char>(rng() % 128));
+  }
+  return s;
+}
+
+request_id random_id(std::mt19937& rng) {
+  switch (rng() % 5) {
+    case 0: return {};
+    case 1: return request_id::of(static_cast<int64_t>(rng()) - (int64_t{1} << 31));
+    case 2: return request_id::of(std::numeric_limits<int64_t>::min());
+    case 3: return {request_id::kind::real, 0, (static_cast<double>(rng()) - 2e9) / 7.0, {}};
+    default: return request_id::of(random_text(rng, rng() % 12));
+  }
+}
+
+}  // namespace
+
+CAF_TEST(hot path JSON text equals the serialized tree byte for byte) {
+  // The message event and the send's ack skip the JSON tree (codec.cpp); a client must
+  // not be able to tell: same keys, order, escapes and number forms.
+  std::mt19937 rng{20261203};
+  const char* metas[] = {"", R"({"a":[1,{"b":2.5}],"u":"\u0001\"x"})", "{bad", "[1]",
+                         R"({"n":-9223372036854775808,"big":18446744073709551615})"};
+  size_t mismatches = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto e = msg_event();
+    e.room = random_text(rng, 1 + rng() % 20);
+    e.sender = random_text(rng, rng() % 10);
+    e.cid = random_text(rng, rng() % 10);
+    e.body = random_text(rng, rng() % 200);
+    e.subtype = rng() % 3 ? "" : random_text(rng, rng() % 6);
+    e.seq = static_cast<int64_t>(rng()) * (rng() % 2 ? 1 : 1 << 20);
+    e.ts = rng() % 2 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(rng());
+    e.target = rng() % 2 ? static_cast<int64_t>(rng() % 1000) - 10 : 0;
+    e.meta = metas[rng() % std::size(metas)];
+    event_payload ev = e;
+    auto text = encode_event(ev, encoding::json);
+    auto tree = json::serialize(net::schema::event_to_json(ev));
+    if (text != tree && ++mismatches <= 3)
+      CAF_CHECK_EQUAL(text, tree);
+
+    reply r{random_id(rng), ok_send{e.room, e.seq, e.ts}};
+    if (rng() % 3 == 0)
+      r.body = ok_empty{};
+    text = encode_reply(r, encoding::json);
+    tree = json::serialize(net::schema::reply_to_json(r));
+    if (text != tree && ++mismatches <= 3)
+      CAF_CHECK_EQUAL(text, tree);
+  }
+  CAF_CHECK_EQUAL(mismatches, 0u);
+  // And they are the text that the fixed example in the msg events test expects.
+  CAF_CHECK_EQUAL(encode_reply(reply{request_id::of(7), ok_send{"r\"1", 3, 4}}, encoding::json),
+                  R"({"t":"ok","room":"r\"1","seq":3,"ts":4,"id":7})");
+  CAF_CHECK_EQUAL(encode_event(event_payload{msg_event()}, encoding::json),
+                  R"({"t":"msg","room":"r1","seq":42,"from":"alice","body":"hello",)"
+                  R"("kind":"text","ts":1763780000123,"cid":"c-42"})");
 }
 
 // -- robustness -------------------------------------------------------------------------------

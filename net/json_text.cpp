@@ -1,0 +1,94 @@
+#include "net/json_text.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace parley::net {
+namespace {
+
+/// Boost.JSON's escapes (impl/serializer.ipp): the short forms for \b \t \n \f \r, \u00XX
+/// in lower-case hex for the other control characters, and \" and \\. Everything else,
+/// DEL and UTF-8 included, goes as it is.
+char escape_of(unsigned char c) {
+  switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '\b': return 'b';
+    case '\t': return 't';
+    case '\n': return 'n';
+    case '\f': return 'f';
+    case '\r': return 'r';
+    default: return c < 0x20 ? 'u' : 0;
+  }
+}
+
+}  // namespace
+
+json_text::json_text(size_t reserve) {
+  out_.reserve(reserve);
+  out_.push_back('{');
+}
+
+void json_text::key(std::string_view k) {
+  if (out_.size() > 1)
+    out_.push_back(',');
+  quoted(k);
+  out_.push_back(':');
+}
+
+void json_text::quoted(std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out_.push_back('"');
+  size_t run = 0;  // the start of the characters that need no escape, copied in one go
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    auto e = escape_of(c);
+    if (!e)
+      continue;
+    out_.append(s.data() + run, i - run);
+    run = i + 1;
+    out_.push_back('\\');
+    out_.push_back(e);
+    if (e == 'u') {
+      out_.append("00");
+      out_.push_back(hex[c >> 4]);
+      out_.push_back(hex[c & 15]);
+    }
+  }
+  out_.append(s.data() + run, s.size() - run);
+  out_.push_back('"');
+}
+
+json_text& json_text::field(std::string_view k, std::string_view value) {
+  key(k);
+  quoted(value);
+  return *this;
+}
+
+json_text& json_text::field(std::string_view k, int64_t value) {
+  key(k);
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out_.append(buf, end);
+  return *this;
+}
+
+json_text& json_text::field(std::string_view k, bool value) {
+  key(k);
+  out_.append(value ? "true" : "false");
+  return *this;
+}
+
+json_text& json_text::field(std::string_view k, const boost::json::value& value) {
+  key(k);
+  out_.append(boost::json::serialize(value));
+  return *this;
+}
+
+std::string json_text::finish() && {
+  out_.push_back('}');
+  return std::move(out_);
+}
+
+}  // namespace parley::net
