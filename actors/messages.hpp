@@ -72,6 +72,7 @@ struct join_args {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::join_args)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::conversation_notice)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::inbound)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::inbound_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::create_req)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::history_req)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::storage::history_query)

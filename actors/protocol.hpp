@@ -135,12 +135,18 @@ using request = std::variant<auth_req, ping_req, create_req, join_req, leave_req
 struct inbound {
   request_id id;
   request req;
-  /// When the connection decoded its frame, for the request-queue histogram (the session
-  /// observes how long it waited to be taken); unset (zero) where nobody timed it.
+  /// When the connection handed it to its session, for the request-queue histogram (the
+  /// session observes how long it waited to be taken); unset (zero) where nobody timed it.
   std::chrono::steady_clock::time_point received{};
   /// The request holds one of its connection's catch-up slots: the session calls
   /// `client_link::lane_done` once it is finished with it.
   bool lane = false;
+};
+
+/// The requests of one read from a connection, in order: one actor message for all of
+/// them (a publisher's read carries tens of frames when it keeps many sends in flight).
+struct inbound_batch {
+  std::vector<inbound> requests;
 };
 
 // -- replies (server -> client) ---------------------------------------------------------------

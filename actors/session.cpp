@@ -378,6 +378,42 @@ bool admit(session_actor_ptr self, const request_id& id, const Req& r) {
   return true;
 }
 
+/// When the session takes requests off its queue: by the wall's steady clock for the
+/// queue-wait histogram (the connection's stamp is one), by the actor's clock for the
+/// deadline (the test coordinator's clock in unit tests).
+struct take_time {
+  std::chrono::steady_clock::time_point steady;
+  caf::actor_clock::time_point actor;
+
+  static take_time now(session_actor_ptr self) {
+    return {std::chrono::steady_clock::now(), self->clock().now()};
+  }
+};
+
+/// Takes a client request: admits it (or refuses it with an answer), opens its deadline
+/// and handles it.
+void take(session_actor_ptr self, inbound& in, const take_time& now) {
+  auto& m = global_metrics();
+  m.requests.inc();
+  if (in.received != std::chrono::steady_clock::time_point{})
+    m.request_queue.observe(std::chrono::duration<double>(now.steady - in.received).count());
+  std::visit(
+    [&](auto& req) {
+      auto& st = self->state;
+      if (!admit(self, in.id, req)) {
+        if (in.lane)
+          st.link->lane_done();
+        return;
+      }
+      ++st.in_flight;
+      auto deadline = now.actor + st.cfg->request_timeout;
+      taken t{in.id, st.deadlines.open(in.id, deadline, in.lane), in.lane};
+      schedule_sweep(self);
+      handle(self, t, req);
+    },
+    in.req);
+}
+
 }  // namespace
 
 caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr link,
@@ -407,27 +443,11 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
       }
     },
     [=](sweep_atom) { sweep(self); },
-    [=](inbound& in) {
-      auto& m = global_metrics();
-      m.requests.inc();
-      if (in.received != std::chrono::steady_clock::time_point{})
-        m.request_queue.observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - in.received).count());
-      std::visit(
-        [&](auto& req) {
-          auto& st = self->state;
-          if (!admit(self, in.id, req)) {
-            if (in.lane)
-              st.link->lane_done();
-            return;
-          }
-          ++st.in_flight;
-          auto deadline = self->clock().now() + st.cfg->request_timeout;
-          taken t{in.id, st.deadlines.open(in.id, deadline, in.lane), in.lane};
-          schedule_sweep(self);
-          handle(self, t, req);
-        },
-        in.req);
+    [=](inbound& in) { take(self, in, take_time::now(self)); },
+    [=](inbound_batch& batch) {
+      auto now = take_time::now(self);  // (read once for the lot)
+      for (auto& in : batch.requests)
+        take(self, in, now);
     },
   };
 }

@@ -3,6 +3,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace parley::net {
 namespace {
@@ -21,6 +23,19 @@ char escape_of(unsigned char c) {
     case '\r': return 'r';
     default: return c < 0x20 ? 'u' : 0;
   }
+}
+
+/// Whether any of the eight bytes at `p` is below 0x20, '"' or '\\'. The bit tricks are
+/// the "has zero byte" and "has less than" tests of Bit Twiddling Hacks (Sean Eron
+/// Anderson): exact on whether any byte matches, for every byte value.
+bool may_need_escape(const char* p) {
+  constexpr uint64_t ones = 0x0101010101010101u;
+  constexpr uint64_t highs = 0x8080808080808080u;
+  uint64_t x;
+  std::memcpy(&x, p, sizeof x);
+  auto has_zero = [&](uint64_t v) { return (v - ones) & ~v & highs; };
+  auto below_space = (x - ones * 0x20) & ~x & highs;
+  return below_space | has_zero(x ^ (ones * '"')) | has_zero(x ^ (ones * '\\'));
 }
 
 }  // namespace
@@ -42,6 +57,12 @@ void json_text::quoted(std::string_view s) {
   out_.push_back('"');
   size_t run = 0;  // the start of the characters that need no escape, copied in one go
   for (size_t i = 0; i < s.size(); ++i) {
+    // Eight at a time while none needs an escape (a message body seldom has one): a
+    // character at a time was 3 % of the broker's CPU in the 200-room fan-out.
+    while (i + 8 <= s.size() && !may_need_escape(s.data() + i))
+      i += 8;
+    if (i == s.size())
+      break;
     auto c = static_cast<unsigned char>(s[i]);
     auto e = escape_of(c);
     if (!e)

@@ -326,6 +326,7 @@ void ws_connection::teardown() {
   socket_.close(ec);
   queue_.clear();
   queued_bytes_ = 0;
+  send_to_session();  // requests read before the end are still the client's (a send, say)
   if (session_)
     caf::anon_send_exit(session_, caf::exit_reason::user_shutdown);
   session_ = nullptr;

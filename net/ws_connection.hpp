@@ -112,12 +112,15 @@ private:
   void release_idle_buffers();
   void do_read();
   void on_readable(boost::system::error_code ec);
-  /// Handles `msgs` in order; false if a catch-up request had to wait for a slot (it and
-  /// the rest are held, and the caller must not read on).
+  /// Handles `msgs` in order, then sends the session their requests in one message; false
+  /// if a catch-up request had to wait for a slot (it and the rest are held, and the caller
+  /// must not read on).
   bool handle_messages(std::vector<ws_message>& msgs);
   void on_message(ws_message& m);
   void on_request(actors::inbound& in);
+  /// Queues `in` for the session: handle_messages sends the read's requests together.
   void hand_to_session(actors::inbound& in);
+  void send_to_session();
   /// Gives back the slots the session has finished with (lane_done, from actor threads).
   void return_lane_slots();
   /// Hands the held request on (its slot was given to this connection), then the rest.

@@ -26,6 +26,20 @@ bool is_catch_up(const actors::request& r) {
          || std::holds_alternative<actors::rooms_req>(r);
 }
 
+/// The requests of the read being handled (handle_messages), for its connection's session.
+/// Per thread, not per connection: it is sent and empty again before handle_messages
+/// returns (or the connection's teardown, if that comes first), so an idle connection
+/// holds nothing for it. A lone request goes as it is, in an `inbound` message.
+struct requests_of_read {
+  const void* owner = nullptr;
+  actors::inbound_batch batch;
+};
+
+requests_of_read& for_session() {
+  thread_local requests_of_read pending;
+  return pending;
+}
+
 std::string session_name(const caf::actor& a) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "s-%llx", static_cast<unsigned long long>(a.id()));
@@ -82,17 +96,18 @@ void ws_connection::on_readable(boost::system::error_code ec) {
 }
 
 bool ws_connection::handle_messages(std::vector<ws_message>& msgs) {
-  for (size_t i = 0; i < msgs.size(); ++i) {
-    if (phase_ == phase::closed)
-      return true;
+  bool reading = true;
+  for (size_t i = 0; i < msgs.size() && phase_ != phase::closed; ++i) {
     on_message(msgs[i]);
     if (held_) {
       auto rest = msgs.begin() + static_cast<std::ptrdiff_t>(i + 1);
       held_->rest.assign(std::make_move_iterator(rest), std::make_move_iterator(msgs.end()));
-      return false;
+      reading = false;
+      break;
     }
   }
-  return true;
+  send_to_session();
+  return reading;
 }
 
 void ws_connection::on_message(ws_message& m) {
@@ -173,8 +188,27 @@ void ws_connection::on_request(actors::inbound& in) {
 }
 
 void ws_connection::hand_to_session(actors::inbound& in) {
-  in.received = clock::now();
-  caf::anon_send(session_, std::move(in));
+  auto& pending = for_session();
+  if (pending.owner != this)
+    send_to_session();  // (never: every read sends its own before it ends)
+  pending.owner = this;
+  pending.batch.requests.push_back(std::move(in));
+}
+
+void ws_connection::send_to_session() {
+  auto& pending = for_session();
+  auto& requests = pending.batch.requests;
+  if (pending.owner != this || requests.empty())
+    return;
+  pending.owner = nullptr;
+  auto now = clock::now();
+  for (auto& in : requests)
+    in.received = now;
+  if (requests.size() == 1)
+    caf::anon_send(session_, std::move(requests.front()));
+  else
+    caf::anon_send(session_, actors::inbound_batch{std::move(requests)});
+  requests.clear();
 }
 
 void ws_connection::return_lane_slots() {

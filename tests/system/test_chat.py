@@ -1,12 +1,13 @@
 """Rooms, messages, history, typing, read markers (PROTOCOL §3, §4) over JSON."""
 
+import json
 import time
 
 import pytest
 
-from parley_client import (WAIT, assert_error, check_join_ok, check_msg, create_room,
-                           fields_match, history_all, is_int, new_cid, room_id, send_msg,
-                           valid_room_id)
+from parley_client import (OP_CLOSE, OP_TEXT, WAIT, RawWS, assert_error, check_join_ok,
+                           check_msg, create_room, fields_match, history_all, is_int, new_cid,
+                           room_id, send_msg, valid_room_id)
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +182,25 @@ def test_seqs_are_contiguous(broker):
     assert seqs == list(range(head + 1, head + 11))
     got = [alice.next_event("msg", room=room)["seq"] for _ in range(10)]
     assert got == seqs
+
+
+def test_sends_read_together_with_a_close_are_all_stored_in_order(broker):
+    # The broker hands a read's requests to the session together: those before a close
+    # frame in the same read still count, and in their order.
+    alice = broker.connect("alice")
+    room = create_room(alice, ["bob"])
+    head = check_join_ok(alice.call("join", room=room), room)["head"]
+    bob = RawWS.connect(broker.port, token=broker.token("bob"), subprotocols=["parley.v1.json"])
+    assert bob.recv_frame().json()["t"] == "hello"
+    sends = [{"t": "send", "id": i, "room": room, "cid": new_cid(), "body": "b%d" % i}
+             for i in range(20)]
+    bob.sock.sendall(b"".join(
+        [RawWS.frame_bytes(OP_TEXT, json.dumps(s)) for s in sends]
+        + [RawWS.frame_bytes(OP_CLOSE, (1000).to_bytes(2, "big"))]))
+    got = [alice.next_event("msg", room=room, seq=head + 1 + i) for i in range(20)]
+    assert [(m["body"], m["cid"], m["from"]) for m in got] == \
+        [(s["body"], s["cid"], "bob") for s in sends]
+    bob.close()
 
 
 def test_resend_same_cid_is_idempotent(broker):

@@ -398,4 +398,35 @@ CAF_TEST(a leave sent before the join was answered unsubscribes) {
   CAF_CHECK_EQUAL(last_reply(), "ok");
 }
 
+CAF_TEST(the requests of one read come as one batch and are taken in order) {
+  start();
+  make_room("r1", {"alice"});
+  open_session("alice");
+  inbound_batch batch;
+  auto add = [&](actors::request req) {
+    batch.requests.push_back(inbound{request_id::of(next_id++), std::move(req)});
+  };
+  add(join_req{"r1", std::nullopt});
+  add(send_req{"r1", "c1", "one", "text", 0, ""});
+  add(send_req{"r1", "", "no cid", "text", 0, ""});  // refused alone
+  add(send_req{"r1", "c2", "two", "text", 0, ""});
+  add(send_req{"r1", "c1", "one again", "text", 0, ""});  // the same cid: the same seq
+  self->send(session, std::move(batch));
+  consume_messages();
+  std::map<int64_t, std::string> answers;  // request id -> "ok <seq>" or the error code
+  for (auto& i : link->items())
+    if (auto r = std::get_if<reply>(&i)) {
+      if (auto s = std::get_if<ok_send>(&r->body))
+        answers[r->id.integer] = "ok " + std::to_string(s->seq);
+      else if (auto e = std::get_if<error_info>(&r->body))
+        answers[r->id.integer] = to_string(e->code);
+      else
+        answers[r->id.integer] = "ok";
+    }
+  CAF_CHECK_EQUAL(answers, (std::map<int64_t, std::string>{
+                             {1, "ok"}, {2, "ok 1"}, {3, "bad_request"}, {4, "ok 2"}, {5, "ok 1"}}));
+  CAF_CHECK_EQUAL(link->seqs(), (std::vector<int64_t>{1, 2}));  // live, after the join
+  CAF_CHECK_EQUAL(stored_seqs("r1"), (std::vector<int64_t>{1, 2}));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
