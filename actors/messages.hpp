@@ -57,6 +57,12 @@ struct conversation_notice {
   std::vector<std::string> ask;
 };
 
+/// The outcome of one send of a batch (send_batch_atom): its `ok`, or why it failed.
+struct send_outcome {
+  ok_send ok;
+  caf::error err;  ///< Set if the send was refused or its write failed.
+};
+
 /// A session joining a room: who, where to push events, and from where to replay.
 struct join_args {
   std::string user;
@@ -73,6 +79,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::join_args)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::conversation_notice)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::inbound)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::inbound_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<parley::actors::send_req>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<parley::actors::send_outcome>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::create_req)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::actors::history_req)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::storage::history_query)
@@ -195,6 +203,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley, caf::first_custom_type_id)
   CAF_ADD_ATOM(parley, parley::actors, join_atom, "join")
   CAF_ADD_ATOM(parley, parley::actors, leave_atom, "leave")
   CAF_ADD_ATOM(parley, parley::actors, send_atom, "send")
+  CAF_ADD_ATOM(parley, parley::actors, send_batch_atom, "sends")
   CAF_ADD_ATOM(parley, parley::actors, typing_atom, "typing")
   CAF_ADD_ATOM(parley, parley::actors, read_atom, "read")
   CAF_ADD_ATOM(parley, parley::actors, history_atom, "history")

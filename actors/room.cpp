@@ -346,48 +346,6 @@ void start_resync(room_actor_ptr self) {
 /// message first (copy on write: the tuple, its type-erased elements and every string,
 /// ~10 allocations per send; heaptrack, closed loop 200 rooms x 10). The event copies just
 /// its strings, most of them short enough to need no allocation.
-caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, const send_req& req,
-                             bool trusted) {
-  auto& st = self->state;
-  if (!trusted && !st.is_member(user))
-    return not_a_member();
-  auto [entry, fresh] = st.cids.try_emplace(room_state::cid_key(user, req.cid));
-  if (!fresh) {
-    if (!entry->second.in_flight)
-      return ok_send{st.id, entry->second.sent.seq, entry->second.sent.ts};
-    // The same send is already on its way to storage: answer both with its outcome.
-    auto rp = self->make_response_promise();
-    for (auto& w : st.in_flight)
-      if (w.cid == &*entry) {
-        w.waiting.push_back(rp);
-        break;
-      }
-    return rp;
-  }
-  if (auto err = refuse_write(st)) {
-    st.cids.erase(entry);
-    return err;
-  }
-  entry->second.in_flight = true;
-  in_flight_write w;
-  auto& ev = w.write.ev;
-  ev.room = st.id;
-  ev.seq = st.next_seq++;
-  ev.kind = storage::event_kind::msg;
-  ev.sender = user;
-  ev.cid = req.cid;
-  ev.body = req.body;
-  ev.subtype = req.kind;
-  ev.target = req.reply_to;
-  ev.meta = req.meta;
-  ev.ts = st.next_ts();
-  w.cid = &*entry;
-  auto rp = self->make_response_promise();
-  w.waiting.push_back(rp);
-  hand_to_writer(self, std::move(w));
-  return rp;
-}
-
 caf::result<void> on_read(room_actor_ptr self, const std::string& user, int64_t seq,
                           uint64_t session) {
   auto& st = self->state;
@@ -436,6 +394,11 @@ caf::behavior ready_behavior(room_actor_ptr self) {
     [=](send_atom, const std::string& user, const send_req& req, bool trusted) {
       touch(self);
       return on_send(self, user, req, trusted);
+    },
+    [=](send_batch_atom, const std::string& user, const std::vector<send_req>& reqs,
+        bool trusted) -> caf::result<std::vector<send_outcome>> {
+      touch(self);
+      return on_send_batch(self, user, reqs, trusted);
     },
     [=](join_atom, join_args& args) -> caf::result<bool> {
       touch(self);

@@ -1,8 +1,8 @@
 #pragma once
 
-// Internal to the room actor: the pieces room.cpp (order, commits), room_joins.cpp (joins
-// and replays) and room_changes.cpp (edits, deletes, reactions, membership) share. Not for
-// other actors.
+// Internal to the room actor: the pieces room.cpp (order, commits), room_sends.cpp
+// (messages), room_joins.cpp (joins and replays) and room_changes.cpp (edits, deletes,
+// reactions, membership) share. Not for other actors.
 
 #include <caf/all.hpp>
 
@@ -26,6 +26,15 @@ void send_outbox(room_actor_ptr self);
 
 /// Arms the idle stop if the room has nobody subscribed and nothing in flight.
 void schedule_idle_check(room_actor_ptr self);
+
+// room_sends.cpp: a message, after its commit (or at once: refused, or its cid stored).
+caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, const send_req& req,
+                             bool trusted);
+/// One session's sends at once: one outcome per send, in order, when all are known.
+caf::result<std::vector<send_outcome>> on_send_batch(room_actor_ptr self,
+                                                     const std::string& user,
+                                                     const std::vector<send_req>& reqs,
+                                                     bool trusted);
 
 // room_joins.cpp: subscribes the session; pushes the replay (from the tail or storage),
 // then the join `ok`, then live events; answers whether it subscribed.

@@ -12,6 +12,7 @@
 #include "actors/conversation_lines.hpp"
 #include "actors/messages.hpp"
 #include "actors/room_config.hpp"
+#include "actors/write_waiter.hpp"
 
 namespace parley::actors {
 
@@ -48,7 +49,7 @@ using cid_node = cid_table::value_type;
 /// A write handed to the writer and not yet committed, with whoever waits for it.
 struct in_flight_write {
   pending_write write;  ///< Its event (`ev`) is with the writer, which returns it committed.
-  std::vector<caf::response_promise> waiting;
+  std::vector<write_waiter> waiting;
   cid_node* cid = nullptr;      ///< A message's entry in room_state::cids, in flight.
   uint64_t origin_session = 0;  ///< For read markers: the `read` event skips its sender.
   std::chrono::steady_clock::time_point accepted;  ///< For the ack-latency histogram.

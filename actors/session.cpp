@@ -59,6 +59,25 @@ void fail(session_actor_ptr self, const taken& t, const caf::error& err) {
     answer_error(self, t.id, to_error_info(err));
 }
 
+/// Sends of one read to one room, taken together (inbound_batch): asked of the room in one
+/// message, answered in one.
+using taken_sends = std::shared_ptr<const std::vector<taken>>;
+
+void fail(session_actor_ptr self, const taken_sends& ts, const caf::error& err) {
+  for (auto& t : *ts)
+    fail(self, t, err);
+}
+
+bool still_waiting(session_actor_ptr self, const taken& t) {
+  return self->state.deadlines.waiting(t.ticket);
+}
+
+/// Any of them: the ones past their deadline go with the rest, and their cids make a
+/// retry from the client, which was told to retry, come to the same message.
+bool still_waiting(session_actor_ptr self, const taken_sends& ts) {
+  return std::any_of(ts->begin(), ts->end(), [&](auto& t) { return still_waiting(self, t); });
+}
+
 /// The reply handler of a request answered with a `T`: pass it on to the client.
 template <class T>
 auto pass_on(session_actor_ptr self, const taken& t) {
@@ -163,13 +182,13 @@ void with_room(session_actor_ptr self, const std::string& room, OnError on_error
 /// that may need it again for the retry capture it, not the request — capturing `xs...`
 /// copied a send's body, room and cid three times per send (perf: string construction in
 /// ask_room was the largest caller of malloc on the scheduler thread).
-template <class OnOk>
-void ask_room_with(session_actor_ptr self, const std::string& room, const taken& t,
+template <class OnOk, class Taken>
+void ask_room_with(session_actor_ptr self, const std::string& room, const Taken& t,
                    bool retried, OnOk on_ok, caf::message msg) {
   auto on_error = [=](caf::error& err) { fail(self, t, err); };
   with_room(self, room, on_error, [=, msg = std::move(msg)](caf::actor& r) mutable {
     // Past its deadline the client was told to retry: going on would act on it anyway.
-    if (!self->state.deadlines.waiting(t.ticket))
+    if (!still_waiting(self, t))
       return;
     if (retried || self->state.joined.count(room)) {
       // No retry can follow, so the message goes without a reference kept here: a room
@@ -390,28 +409,93 @@ struct take_time {
   }
 };
 
-/// Takes a client request: admits it (or refuses it with an answer), opens its deadline
-/// and handles it.
-void take(session_actor_ptr self, inbound& in, const take_time& now) {
+/// Admits a client request (or refuses it with an answer) and opens its deadline.
+std::optional<taken> open(session_actor_ptr self, inbound& in, const take_time& now) {
   auto& m = global_metrics();
   m.requests.inc();
   if (in.received != std::chrono::steady_clock::time_point{})
     m.request_queue.observe(std::chrono::duration<double>(now.steady - in.received).count());
-  std::visit(
-    [&](auto& req) {
+  return std::visit(
+    [&](auto& req) -> std::optional<taken> {
       auto& st = self->state;
       if (!admit(self, in.id, req)) {
         if (in.lane)
           st.link->lane_done();
-        return;
+        return std::nullopt;
       }
       ++st.in_flight;
       auto deadline = now.actor + st.cfg->request_timeout;
       taken t{in.id, st.deadlines.open(in.id, deadline, in.lane), in.lane};
       schedule_sweep(self);
-      handle(self, t, req);
+      return t;
     },
     in.req);
+}
+
+/// Takes a client request: admits it, opens its deadline and handles it.
+void take(session_actor_ptr self, inbound& in, const take_time& now) {
+  if (auto t = open(self, in, now))
+    std::visit([&](auto& req) { handle(self, *t, req); }, in.req);
+}
+
+/// Consecutive sends of one read to one room, admitted and waiting to be asked together.
+struct send_group {
+  std::string room;
+  std::vector<taken> tickets;
+  std::vector<send_req> reqs;
+};
+
+/// Asks the room for the group's sends in one message (one alone goes as usual), and
+/// answers each from the room's one reply. Perf, 200 rooms x 10, a publisher's read
+/// carrying ~60 sends: a request and a response per send were most of the actor messages.
+void ask_room_sends(session_actor_ptr self, send_group& g) {
+  if (g.reqs.size() == 1)
+    handle(self, g.tickets.front(), g.reqs.front());
+  if (g.reqs.size() <= 1) {
+    g = {};
+    return;
+  }
+  auto ts = std::make_shared<const std::vector<taken>>(std::move(g.tickets));
+  auto on_ok = [=](std::vector<send_outcome>& outs) {
+    for (size_t i = 0; i < ts->size(); ++i) {
+      auto& t = (*ts)[i];
+      if (!settle(self, t))
+        continue;
+      if (i >= outs.size())  // (never: the room answers every send)
+        answer_error(self, t.id, {error_code::internal, "the room lost a send"});
+      else if (outs[i].err)
+        answer_error(self, t.id, to_error_info(outs[i].err));
+      else
+        answer(self, t.id, std::move(outs[i].ok));
+    }
+  };
+  auto room = std::move(g.room);
+  ask_room_with(self, room, ts, false, on_ok,
+                caf::make_message(send_batch_atom::value, self->state.user, std::move(g.reqs),
+                                  self->state.cfg->trusted));
+  g = {};
+}
+
+/// Takes the requests of one read in order; runs of sends to one room go together.
+void take_batch(session_actor_ptr self, inbound_batch& batch) {
+  auto now = take_time::now(self);  // (read once for the lot)
+  send_group group;
+  for (auto& in : batch.requests) {
+    auto send = std::get_if<send_req>(&in.req);
+    if (!group.reqs.empty() && (!send || send->room != group.room))
+      ask_room_sends(self, group);
+    if (!send) {
+      take(self, in, now);
+      continue;
+    }
+    if (auto t = open(self, in, now)) {
+      if (group.reqs.empty())
+        group.room = send->room;
+      group.tickets.push_back(*t);
+      group.reqs.push_back(std::move(*send));
+    }
+  }
+  ask_room_sends(self, group);
 }
 
 }  // namespace
@@ -444,11 +528,7 @@ caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr l
     },
     [=](sweep_atom) { sweep(self); },
     [=](inbound& in) { take(self, in, take_time::now(self)); },
-    [=](inbound_batch& batch) {
-      auto now = take_time::now(self);  // (read once for the lot)
-      for (auto& in : batch.requests)
-        take(self, in, now);
-    },
+    [=](inbound_batch& batch) { take_batch(self, batch); },
   };
 }
 

@@ -1,0 +1,88 @@
+// The room's `send`: one message, or a batch of one session's sends (send_batch_atom).
+#include <memory>
+#include <optional>
+
+#include "actors/errors.hpp"
+#include "actors/room_ops.hpp"
+
+namespace parley::actors::room_ops {
+namespace {
+
+/// Takes one send: returns its answer when it has one now (refused, or its cid already
+/// stored), or nothing when the answer waits for a commit, registered through
+/// `make_waiter()` (called at most once).
+template <class MakeWaiter>
+std::optional<send_outcome> take_send(room_actor_ptr self, const std::string& user,
+                                      const send_req& req, bool trusted,
+                                      MakeWaiter make_waiter) {
+  auto& st = self->state;
+  if (!trusted && !st.is_member(user))
+    return send_outcome{{}, not_a_member()};
+  auto [entry, fresh] = st.cids.try_emplace(room_state::cid_key(user, req.cid));
+  if (!fresh) {
+    if (!entry->second.in_flight)
+      return send_outcome{ok_send{st.id, entry->second.sent.seq, entry->second.sent.ts}, {}};
+    // The same send is already on its way to storage: answer both with its outcome.
+    for (auto& w : st.in_flight)
+      if (w.cid == &*entry) {
+        w.waiting.push_back(make_waiter());
+        return std::nullopt;
+      }
+    return send_outcome{{}, make_error(error_code::internal, "a send in flight was lost")};
+  }
+  if (auto err = refuse_write(st)) {
+    st.cids.erase(entry);
+    return send_outcome{{}, std::move(err)};
+  }
+  entry->second.in_flight = true;
+  in_flight_write w;
+  auto& ev = w.write.ev;
+  ev.room = st.id;
+  ev.seq = st.next_seq++;
+  ev.kind = storage::event_kind::msg;
+  ev.sender = user;
+  ev.cid = req.cid;
+  ev.body = req.body;
+  ev.subtype = req.kind;
+  ev.target = req.reply_to;
+  ev.meta = req.meta;
+  ev.ts = st.next_ts();
+  w.cid = &*entry;
+  w.waiting.push_back(make_waiter());
+  hand_to_writer(self, std::move(w));
+  return std::nullopt;
+}
+
+}  // namespace
+
+caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, const send_req& req,
+                             bool trusted) {
+  caf::response_promise rp;
+  auto now = take_send(self, user, req, trusted, [&] {
+    rp = self->make_response_promise();
+    return write_waiter{rp};
+  });
+  if (!now)
+    return rp;
+  if (now->err)
+    return std::move(now->err);
+  return now->ok;
+}
+
+caf::result<std::vector<send_outcome>> on_send_batch(room_actor_ptr self,
+                                                     const std::string& user,
+                                                     const std::vector<send_req>& reqs,
+                                                     bool trusted) {
+  // The promise answers even when every send is answered at once: once made, it is the
+  // request's only way back.
+  auto reply = std::make_shared<send_batch_reply>(self->make_response_promise(), reqs.size());
+  for (size_t i = 0; i < reqs.size(); ++i)
+    if (auto now = take_send(self, user, reqs[i], trusted,
+                             [&] { return write_waiter{reply, i}; }))
+      reply->settle(i, std::move(*now));
+  auto rp = reply->rp;
+  reply->all_taken();
+  return rp;
+}
+
+}  // namespace parley::actors::room_ops
