@@ -46,10 +46,12 @@ json_text::json_text(size_t reserve) {
 }
 
 void json_text::key(std::string_view k) {
+  // Keys are the protocol's own names, which need no escape: written as they are.
   if (out_.size() > 1)
     out_.push_back(',');
-  quoted(k);
-  out_.push_back(':');
+  out_.push_back('"');
+  out_.append(k);
+  out_.append("\":", 2);
 }
 
 void json_text::quoted(std::string_view s) {

@@ -17,6 +17,9 @@ namespace parley::net {
 /// JSON tree that was ~8 % of the broker's CPU in the 200-room fan-out (perf: building
 /// the object, copying the body into it, then serializing it); written straight it is the
 /// body's copy and little else. The tree stays for everything else (json_schema.cpp).
+///
+/// Keys are written without escapes: they are the protocol's names (plain ASCII letters
+/// and underscores), never client text.
 class json_text {
 public:
   explicit json_text(size_t reserve = 0);
