@@ -80,6 +80,15 @@ struct actor_fixture : test_coordinator_fixture<actors::actor_config> {
       CAF_FAIL("create_room: " << err.message);
   }
 
+  /// Room "r1" of alice and bob, with bob subscribed through `link` (session 7): the room
+  /// most tests send into and watch.
+  caf::actor room_bob_watches(const std::shared_ptr<recording_link>& link) {
+    make_room("r1", {"alice", "bob"});
+    auto r = room("r1");
+    CAF_CHECK(std::holds_alternative<bool>(join(r, "bob", 7, link)));
+    return r;
+  }
+
   caf::actor room(const std::string& id) {
     caf::actor result;
     auto h = self->request(broker->directory(), caf::infinite, actors::get_room_atom::value, id);

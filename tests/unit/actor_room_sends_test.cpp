@@ -38,10 +38,8 @@ CAF_TEST_FIXTURE_SCOPE(room_sends_tests, sends_fixture)
 
 CAF_TEST(a batch of sends is stored in order with one outcome each) {
   start();
-  make_room("r1", {"alice", "bob"});
-  auto r = room("r1");
   auto link = std::make_shared<recording_link>();
-  CAF_CHECK(ok(join(r, "bob", 7, link)));
+  auto r = room_bob_watches(link);
   auto writes_before = plan->writes.load();
   // A fresh send, another, the first again while it is in flight, and a third.
   auto got = send_batch(r, "alice", {msg("r1", "a", "1"), msg("r1", "b", "2"),

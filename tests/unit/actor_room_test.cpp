@@ -64,10 +64,8 @@ CAF_TEST_FIXTURE_SCOPE(room_tests, actor_fixture)
 
 CAF_TEST(seq is assigned per room without gaps and acked after the commit) {
   start();
-  make_room("r1", {"alice", "bob"});
-  auto r = room("r1");
   auto link = std::make_shared<recording_link>();
-  CAF_CHECK(ok(join(r, "bob", 7, link)));
+  auto r = room_bob_watches(link);
   for (int i = 1; i <= 3; ++i) {
     auto res = send(r, "alice", "c" + std::to_string(i));
     CAF_REQUIRE(ok(res));
@@ -80,10 +78,8 @@ CAF_TEST(seq is assigned per room without gaps and acked after the commit) {
 
 CAF_TEST(concurrent sends share one group commit and keep their order) {
   start();
-  make_room("r1", {"alice", "bob"});
-  auto r = room("r1");
   auto link = std::make_shared<recording_link>();
-  join(r, "bob", 7, link);
+  auto r = room_bob_watches(link);
   link->clear();
   auto writes_before = plan->writes.load();
   std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> handles;
@@ -103,10 +99,8 @@ CAF_TEST(concurrent sends share one group commit and keep their order) {
 
 CAF_TEST(a resent cid answers the original seq and creates nothing) {
   start();
-  make_room("r1", {"alice", "bob"});
-  auto r = room("r1");
   auto link = std::make_shared<recording_link>();
-  join(r, "bob", 7, link);
+  auto r = room_bob_watches(link);
   auto first = send(r, "alice", "same", "one");
   now_ms += 5000;
   auto again = send(r, "alice", "same", "one");
@@ -185,10 +179,8 @@ CAF_TEST(the cid cache keeps the latest sends and storage answers for older ones
 
 CAF_TEST(a failed batch fails its sends and the next seq has no gap) {
   start();
-  make_room("r1", {"alice", "bob"});
-  auto r = room("r1");
   auto link = std::make_shared<recording_link>();
-  join(r, "bob", 7, link);
+  auto r = room_bob_watches(link);
   CAF_REQUIRE(ok(send(r, "alice", "a")));
   plan->fail_writes = 1;
   auto h1 = self->request(r, caf::infinite, send_atom::value, std::string{"alice"}, msg("r1", "b"));
@@ -254,10 +246,8 @@ CAF_TEST(a write still waiting for its hand-over when a batch fails is failed an
 
 CAF_TEST(a commit of unknown outcome is found on resync and delivered once) {
   start();
-  make_room("r1", {"alice", "bob"});
-  auto r = room("r1");
   auto link = std::make_shared<recording_link>();
-  join(r, "bob", 7, link);
+  auto r = room_bob_watches(link);
   plan->doubtful_writes = 1;
   auto res = send(r, "alice", "maybe");
   CAF_CHECK(is_error(res, error_code::unavailable));
