@@ -13,7 +13,8 @@ using room_actor_ptr = caf::stateful_actor<room_state>*;
 
 /// The room actor: the single owner of one room's order (DESIGN "the path of one message").
 /// It loads its record and recent events from the reader, then serves:
-///   (send_atom, user, send_req)            -> ok_send, after the commit
+///   (send_atom, user, send_req[, trusted]) -> ok_send, after the commit
+///   (send_batch_atom, user, [send_req], trusted) -> [send_outcome], one per send, in order
 ///   (join_atom, join_args)                 -> bool; pushes replay, the join `ok`, then live
 ///   (leave_atom, session_id)               -> void
 ///   (typing_atom, user, on, session_id)    -> void; ephemeral event to others

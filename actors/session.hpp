@@ -70,8 +70,9 @@ struct session_state {
 using session_actor_ptr = caf::stateful_actor<session_state>*;
 
 /// One per authenticated connection. Takes the decoded requests of its connection
-/// (`inbound`), checks them (sizes, ids, rate, requests in flight), forwards them to the
-/// directory or the room, and answers through the link. Events reach the link from rooms
+/// (`inbound`, or `inbound_batch` for the requests of one read), checks them (sizes, ids,
+/// rate, requests in flight), forwards them to the directory or the room (a batch's runs of
+/// sends to one room in one `send_batch_atom` request), and answers through the link. Events reach the link from rooms
 /// directly. If a room it joined goes away, it closes the connection so the client resumes.
 /// Stopped (exit message) by the connection when the socket closes.
 caf::behavior session_actor(session_actor_ptr self, std::string user, link_ptr link,
