@@ -32,7 +32,25 @@ bool is_catch_up(const actors::request& r) {
 /// holds nothing for it. A lone request goes as it is, in an `inbound` message.
 struct requests_of_read {
   const void* owner = nullptr;
+  caf::actor session;  ///< The owner's session.
   actors::inbound_batch batch;
+
+  /// Sends what is held to its session: one `inbound`, or the batch.
+  void send() {
+    auto& requests = batch.requests;
+    if (!requests.empty()) {
+      auto now = std::chrono::steady_clock::now();
+      for (auto& in : requests)
+        in.received = now;
+      if (requests.size() == 1)
+        caf::anon_send(session, std::move(requests.front()));
+      else
+        caf::anon_send(session, actors::inbound_batch{std::move(requests)});
+      requests.clear();
+    }
+    owner = nullptr;
+    session = nullptr;
+  }
 };
 
 requests_of_read& for_session() {
@@ -189,26 +207,17 @@ void ws_connection::on_request(actors::inbound& in) {
 
 void ws_connection::hand_to_session(actors::inbound& in) {
   auto& pending = for_session();
-  if (pending.owner != this)
-    send_to_session();  // (never: every read sends its own before it ends)
-  pending.owner = this;
+  if (pending.owner != this) {
+    pending.send();  // (another connection's: never, every read sends its own as it ends)
+    pending.owner = this;
+    pending.session = session_;
+  }
   pending.batch.requests.push_back(std::move(in));
 }
 
 void ws_connection::send_to_session() {
-  auto& pending = for_session();
-  auto& requests = pending.batch.requests;
-  if (pending.owner != this || requests.empty())
-    return;
-  pending.owner = nullptr;
-  auto now = clock::now();
-  for (auto& in : requests)
-    in.received = now;
-  if (requests.size() == 1)
-    caf::anon_send(session_, std::move(requests.front()));
-  else
-    caf::anon_send(session_, actors::inbound_batch{std::move(requests)});
-  requests.clear();
+  if (auto& pending = for_session(); pending.owner == this)
+    pending.send();
 }
 
 void ws_connection::return_lane_slots() {
