@@ -88,7 +88,7 @@ std::string render_metrics(const actors::metrics& m, const metrics_extras& x) {
             m.storage_failures.value());
   w.histogram("parley_writer_batch_events", "Events per group commit.", m.writer_batch_events);
   w.histogram("parley_request_queue_seconds",
-              "From a WebSocket request's frame being decoded to its session taking it.",
+              "From a WebSocket request's read being handed to its session to the session taking it.",
               m.request_queue);
   w.histogram("parley_ack_latency_seconds",
               "From a write reaching its room to its commit being acknowledged.",
