@@ -185,17 +185,18 @@ void notify_conversations(room_actor_ptr self) {
 /// Records a committed event: head, idempotency cache, resume tail. Returns it shared, for
 /// the fan-out. `cid`: the event's entry, when it was sent from this room (else one is
 /// made here).
-event_ptr record_committed(room_actor_ptr self, storage::event ev, cid_node* cid = nullptr) {
+event_ptr record_committed(room_actor_ptr self, storage::event ev,
+                           cid_table::handle cid = cid_table::none) {
   auto& st = self->state;
   st.head = std::max(st.head, ev.seq);
   st.last_ts = std::max(st.last_ts, ev.ts);
   if (ev.kind == storage::event_kind::msg && !ev.cid.empty()) {
-    if (cid != nullptr)
-      st.commit_cid(*cid, {ev.seq, ev.ts});
+    if (cid != cid_table::none)
+      st.commit_cid(cid, {ev.seq, ev.ts});
     else
-      st.remember_cid(room_state::cid_key(ev.sender, ev.cid), {ev.seq, ev.ts});
-  } else if (cid != nullptr) {
-    st.forget_cid(*cid);
+      st.remember_cid(ev.sender, ev.cid, {ev.seq, ev.ts});
+  } else if (cid != cid_table::none) {
+    st.forget_cid(cid);
   }
   auto ptr = make_event(std::move(ev));
   st.append_tail(ptr);
@@ -235,8 +236,8 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
       if (next_event == events.size()) {
         // Cannot happen (the writer returns every event it committed, in order); if it
         // did, the sender hears of it and may retry, rather than waiting forever.
-        if (w.cid != nullptr)
-          st.forget_cid(*w.cid);
+        if (w.cid != cid_table::none)
+          st.forget_cid(w.cid);
         for (auto& rp : w.waiting)
           rp.deliver(make_error(error_code::internal, "commit lost its event"));
         continue;
@@ -285,16 +286,17 @@ void on_failed(room_actor_ptr self, const storage::error& err,
                             std::string{"storage write failed ("} + storage::to_string(err.code) +
                               "); retry with the same cid");
   for (auto& w : st.in_flight) {
-    auto original = w.cid == nullptr ? originals.end() : originals.find(w.cid->first);
+    auto original = w.cid == cid_table::none ? originals.end()
+                                              : originals.find(std::string{st.cids.key(w.cid)});
     if (original != originals.end()) {
       auto sent = original->second;
-      st.commit_cid(*w.cid, sent);
+      st.commit_cid(w.cid, sent);
       for (auto& rp : w.waiting)
         rp.deliver(ok_send{st.id, sent.seq, sent.ts});
       continue;
     }
-    if (w.cid != nullptr)
-      st.forget_cid(*w.cid);
+    if (w.cid != cid_table::none)
+      st.forget_cid(w.cid);
     for (auto& rp : w.waiting)
       rp.deliver(failure);
   }
@@ -486,7 +488,7 @@ void install(room_actor_ptr self, room_snapshot& snap) {
   for (auto& ev : snap.tail) {
     st.last_ts = std::max(st.last_ts, ev.ts);
     if (ev.kind == storage::event_kind::msg && !ev.cid.empty())
-      st.remember_cid(room_state::cid_key(ev.sender, ev.cid), {ev.seq, ev.ts});
+      st.remember_cid(ev.sender, ev.cid, {ev.seq, ev.ts});
     loaded.push_back(make_event(std::move(ev)));
     st.append_tail(loaded.back());
   }

@@ -18,23 +18,22 @@ std::optional<send_outcome> take_send(room_actor_ptr self, const std::string& us
   auto& st = self->state;
   if (!trusted && !st.is_member(user))
     return send_outcome{{}, not_a_member()};
-  auto [entry, fresh] = st.cids.try_emplace(room_state::cid_key(user, req.cid));
+  auto [entry, fresh] = st.cids.find_or_add(user, req.cid);
   if (!fresh) {
-    if (!entry->second.in_flight)
-      return send_outcome{ok_send{st.id, entry->second.sent.seq, entry->second.sent.ts}, {}};
+    if (auto& known = st.cids[entry]; !known.in_flight)
+      return send_outcome{ok_send{st.id, known.sent.seq, known.sent.ts}, {}};
     // The same send is already on its way to storage: answer both with its outcome.
     for (auto& w : st.in_flight)
-      if (w.cid == &*entry) {
+      if (w.cid == entry) {
         w.waiting.push_back(make_waiter());
         return std::nullopt;
       }
     return send_outcome{{}, make_error(error_code::internal, "a send in flight was lost")};
   }
   if (auto err = refuse_write(st)) {
-    st.cids.erase(entry);
+    st.forget_cid(entry);
     return send_outcome{{}, std::move(err)};
   }
-  entry->second.in_flight = true;
   in_flight_write w;
   auto& ev = w.write.ev;
   ev.room = st.id;
@@ -47,7 +46,7 @@ std::optional<send_outcome> take_send(room_actor_ptr self, const std::string& us
   ev.target = req.reply_to;
   ev.meta = req.meta;
   ev.ts = st.next_ts();
-  w.cid = &*entry;
+  w.cid = entry;
   w.waiting.push_back(make_waiter());
   hand_to_writer(self, std::move(w));
   return std::nullopt;

@@ -5,27 +5,13 @@
 
 namespace parley::actors {
 
-void room_state::remember_cid(std::string key, stored_send s) {
+void room_state::remember_cid(const std::string& sender, const std::string& cid,
+                              stored_send s) {
   if (cfg.cid_cache <= 0)
     return;
-  auto [it, inserted] = cids.try_emplace(std::move(key));
-  if (!inserted)
-    return;  // known, and already in the eviction order if committed
-  it->second.in_flight = true;  // as if it had been sent from here
-  commit_cid(*it, s);
-}
-
-void room_state::commit_cid(cid_node& entry, stored_send s) {
-  if (cfg.cid_cache <= 0) {
-    forget_cid(entry);
-    return;
-  }
-  entry.second = cid_entry{s, false};
-  cid_order.push_back(&entry.first);
-  while (static_cast<int64_t>(cid_order.size()) > cfg.cid_cache) {
-    cids.erase(*cid_order.front());
-    cid_order.pop_front();
-  }
+  auto [entry, fresh] = cids.find_or_add(sender, cid);
+  if (fresh)  // else known, and already in the eviction order if committed
+    commit_cid(entry, s);
 }
 
 void room_state::append_tail(event_ptr ev) {

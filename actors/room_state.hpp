@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/cid_table.hpp"
 #include "actors/client_link.hpp"
 #include "actors/conversation_lines.hpp"
 #include "actors/messages.hpp"
@@ -29,28 +30,11 @@ struct subscriber {
   std::vector<event_ptr> held;
 };
 
-/// Where an earlier send with the same (sender, cid) ended up.
-struct stored_send {
-  int64_t seq = 0;
-  int64_t ts = 0;
-};
-
-/// A (sender, cid) the room knows: committed (where it ended up), or on its way to storage.
-struct cid_entry {
-  stored_send sent;
-  bool in_flight = false;
-};
-
-/// Idempotency keys (`room_state::cid_key`) of a room. Pointers to its entries stay valid
-/// until the entry is erased (a node-based map does not move them when it rehashes).
-using cid_table = std::unordered_map<std::string, cid_entry>;
-using cid_node = cid_table::value_type;
-
 /// A write handed to the writer and not yet committed, with whoever waits for it.
 struct in_flight_write {
   pending_write write;  ///< Its event (`ev`) is with the writer, which returns it committed.
   std::vector<write_waiter> waiting;
-  cid_node* cid = nullptr;      ///< A message's entry in room_state::cids, in flight.
+  cid_table::handle cid = cid_table::none;  ///< A message's entry in room_state::cids.
   uint64_t origin_session = 0;  ///< For read markers: the `read` event skips its sender.
   std::chrono::steady_clock::time_point accepted;  ///< For the ack-latency histogram.
 };
@@ -85,9 +69,6 @@ struct room_state {
   /// Every (sender, cid) in flight, and the latest `cfg.cid_cache` committed ones: one
   /// table, so a send costs one lookup and its commit none (the write holds its entry).
   cid_table cids;
-  /// Eviction order of the committed entries: their keys in the map's own nodes, so each
-  /// remembered send costs one copy of its key, not two.
-  std::deque<const std::string*> cid_order;
   std::deque<event_ptr> tail;                               ///< Recent persistent events.
   /// Recent senders and the latest message, for the members' conversation-list lines.
   conversation_lines lines;
@@ -108,6 +89,7 @@ struct room_state {
   bool is_member(const std::string& user) const { return members.count(user) > 0; }
   bool idle() const { return subscribers.empty() && in_flight.empty(); }
 
+  /// The key of (sender, cid) as `cid_table::key` spells it.
   static std::string cid_key(const std::string& sender, const std::string& cid) {
     std::string k;
     k.reserve(sender.size() + cid.size() + 1);
@@ -125,12 +107,14 @@ struct room_state {
 
   /// A committed send learnt from storage (the loaded tail, a resync): remembered unless
   /// the key is known already.
-  void remember_cid(std::string key, stored_send s);
+  void remember_cid(const std::string& sender, const std::string& cid, stored_send s);
   /// The send of an in-flight entry is committed: remembered, the oldest forgotten beyond
   /// `cfg.cid_cache` (this one at once if the cache is off).
-  void commit_cid(cid_node& entry, stored_send s);
+  void commit_cid(cid_table::handle entry, stored_send s) {
+    cids.commit(entry, s, static_cast<size_t>(std::max<int64_t>(cfg.cid_cache, 0)));
+  }
   /// An in-flight entry whose write failed: forgotten, so a retry writes again.
-  void forget_cid(cid_node& entry) { cids.erase(entry.first); }
+  void forget_cid(cid_table::handle entry) { cids.erase(entry); }
   void append_tail(event_ptr ev);
 
   /// Pushes an event to every subscriber except `skip_session` and `skip_user`'s sessions.
