@@ -37,7 +37,8 @@ caf::error refuse_write(room_state& st) {
 
 void hand_to_writer(room_actor_ptr self, in_flight_write w) {
   auto& st = self->state;
-  w.accepted = std::chrono::steady_clock::now();
+  if (w.accepted == std::chrono::steady_clock::time_point{})
+    w.accepted = std::chrono::steady_clock::now();
   st.cfg.writer_backlog->fetch_add(1, std::memory_order_relaxed);
   // The event travels to the writer and comes back with the commit instead of being copied
   // (a message's body, sender, cid, room and meta: an allocation each). The rest is small
@@ -47,6 +48,8 @@ void hand_to_writer(room_actor_ptr self, in_flight_write w) {
   out.ev = std::move(w.write.ev);
   out.read = w.write.read;
   out.members = w.write.members;
+  if (st.outbox.empty())
+    st.outbox.reserve(st.outbox_hint);
   st.outbox.push_back(std::move(out));
   if (!st.outbox_scheduled) {
     st.outbox_scheduled = true;
@@ -59,6 +62,7 @@ void send_outbox(room_actor_ptr self) {
   auto& st = self->state;
   if (st.outbox.empty())
     return;
+  st.outbox_hint = st.outbox.size();
   self->send(st.writer, append_atom::value, st.id, std::move(st.outbox));
   st.outbox = {};
 }
@@ -226,12 +230,12 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
     fresh.clear();
   };
   bool grew = false;
+  auto& m = global_metrics();
+  auto committed_at = std::chrono::steady_clock::now();  // one commit, one moment
   for (uint64_t i = 0; i < count && !st.in_flight.empty(); ++i) {
     auto w = std::move(st.in_flight.front());
     st.in_flight.pop_front();
-    auto& m = global_metrics();
-    m.ack_latency.observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - w.accepted).count());
+    m.ack_latency.observe(std::chrono::duration<double>(committed_at - w.accepted).count());
     if (w.write.is_event) {
       if (next_event == events.size()) {
         // Cannot happen (the writer returns every event it committed, in order); if it

@@ -1,4 +1,5 @@
 // The room's `send`: one message, or a batch of one session's sends (send_batch_atom).
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -8,12 +9,15 @@
 namespace parley::actors::room_ops {
 namespace {
 
+using clock = std::chrono::steady_clock;
+
 /// Takes one send: returns its answer when it has one now (refused, or its cid already
 /// stored), or nothing when the answer waits for a commit, registered through
-/// `make_waiter()` (called at most once).
+/// `make_waiter()` (called at most once). `now`: when it was taken (a batch's sends share
+/// one reading of the clock).
 template <class MakeWaiter>
 std::optional<send_outcome> take_send(room_actor_ptr self, const std::string& user,
-                                      const send_req& req, bool trusted,
+                                      const send_req& req, bool trusted, clock::time_point now,
                                       MakeWaiter make_waiter) {
   auto& st = self->state;
   if (!trusted && !st.is_member(user))
@@ -47,6 +51,7 @@ std::optional<send_outcome> take_send(room_actor_ptr self, const std::string& us
   ev.meta = req.meta;
   ev.ts = st.next_ts();
   w.cid = entry;
+  w.accepted = now;
   w.waiting.push_back(make_waiter());
   hand_to_writer(self, std::move(w));
   return std::nullopt;
@@ -57,15 +62,15 @@ std::optional<send_outcome> take_send(room_actor_ptr self, const std::string& us
 caf::result<ok_send> on_send(room_actor_ptr self, const std::string& user, const send_req& req,
                              bool trusted) {
   caf::response_promise rp;
-  auto now = take_send(self, user, req, trusted, [&] {
+  auto at_once = take_send(self, user, req, trusted, clock::now(), [&] {
     rp = self->make_response_promise();
     return write_waiter{rp};
   });
-  if (!now)
+  if (!at_once)
     return rp;
-  if (now->err)
-    return std::move(now->err);
-  return now->ok;
+  if (at_once->err)
+    return std::move(at_once->err);
+  return at_once->ok;
 }
 
 caf::result<std::vector<send_outcome>> on_send_batch(room_actor_ptr self,
@@ -75,10 +80,11 @@ caf::result<std::vector<send_outcome>> on_send_batch(room_actor_ptr self,
   // The promise answers even when every send is answered at once: once made, it is the
   // request's only way back.
   auto reply = std::make_shared<send_batch_reply>(self->make_response_promise(), reqs.size());
+  auto taken_at = clock::now();
   for (size_t i = 0; i < reqs.size(); ++i)
-    if (auto now = take_send(self, user, reqs[i], trusted,
+    if (auto at_once = take_send(self, user, reqs[i], trusted, taken_at,
                              [&] { return write_waiter{reply, i}; }))
-      reply->settle(i, std::move(*now));
+      reply->settle(i, std::move(*at_once));
   auto rp = reply->rp;
   reply->all_taken();
   return rp;

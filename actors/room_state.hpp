@@ -2,6 +2,8 @@
 
 #include <caf/all.hpp>
 
+#include <boost/container/small_vector.hpp>
+
 #include <deque>
 #include <string>
 #include <unordered_map>
@@ -33,10 +35,12 @@ struct subscriber {
 /// A write handed to the writer and not yet committed, with whoever waits for it.
 struct in_flight_write {
   pending_write write;  ///< Its event (`ev`) is with the writer, which returns it committed.
-  std::vector<write_waiter> waiting;
+  /// Nearly always one: inline, so a send costs no allocation for it.
+  boost::container::small_vector<write_waiter, 1> waiting;
   cid_table::handle cid = cid_table::none;  ///< A message's entry in room_state::cids.
   uint64_t origin_session = 0;  ///< For read markers: the `read` event skips its sender.
-  std::chrono::steady_clock::time_point accepted;  ///< For the ack-latency histogram.
+  /// For the ack-latency histogram; hand_to_writer sets it when the taker did not.
+  std::chrono::steady_clock::time_point accepted;
 };
 
 /// The state of one room actor: the single owner of the room's order. It assigns `seq`,
@@ -66,6 +70,9 @@ struct room_state {
   /// writer's thread, per message).
   std::vector<pending_write> outbox;
   bool outbox_scheduled = false;
+  /// The last hand-over's size: the next outbox starts with room for as many, instead of
+  /// growing (and moving every write) step by step.
+  size_t outbox_hint = 0;
   /// Every (sender, cid) in flight, and the latest `cfg.cid_cache` committed ones: one
   /// table, so a send costs one lookup and its commit none (the write holds its entry).
   cid_table cids;
