@@ -3,7 +3,6 @@
 #include <boost/container_hash/hash.hpp>
 
 #include <cassert>
-#include <cstring>
 #include <random>
 
 namespace parley::actors {

@@ -89,7 +89,7 @@ private:
   hash_function hash_;
   std::vector<slot> slots_;
   std::vector<handle> free_;
-  std::vector<place> index_;  ///< A power of two in size, at most half full.
+  std::vector<place> index_;  ///< A power of two in size, at most 3/4 full.
   std::deque<handle> order_;  ///< Committed entries, oldest first.
   size_t size_ = 0;
 };

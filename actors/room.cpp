@@ -62,7 +62,8 @@ void send_outbox(room_actor_ptr self) {
   auto& st = self->state;
   if (st.outbox.empty())
     return;
-  st.outbox_hint = st.outbox.size();
+  // Capped: one burst must not make every later hand-over reserve as much.
+  st.outbox_hint = std::min<size_t>(st.outbox.size(), 256);
   self->send(st.writer, append_atom::value, st.id, std::move(st.outbox));
   st.outbox = {};
 }

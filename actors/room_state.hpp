@@ -70,8 +70,8 @@ struct room_state {
   /// writer's thread, per message).
   std::vector<pending_write> outbox;
   bool outbox_scheduled = false;
-  /// The last hand-over's size: the next outbox starts with room for as many, instead of
-  /// growing (and moving every write) step by step.
+  /// The last hand-over's size (at most 256): the next outbox starts with room for as
+  /// many, instead of growing (and moving every write) step by step.
   size_t outbox_hint = 0;
   /// Every (sender, cid) in flight, and the latest `cfg.cid_cache` committed ones: one
   /// table, so a send costs one lookup and its commit none (the write holds its entry).
