@@ -2,6 +2,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
