@@ -33,6 +33,10 @@
 #   fsync          no server ("disk"): FSYNC_COUNT writes of 12 KiB in the servers' temp dir,
 #                  each followed by fdatasync, one every 2 ms (parley-bench fsync): what a
 #                  durable commit waits for, the floor under a durable server's latency
+#   tcpsend        no server ("loopback"): TCPSEND_SECONDS of 160-byte sends over 2,000
+#                  loopback TCP connections in turn from the servers' CPU, read on the load
+#                  generator's (parley-bench tcpsend): the CPU one unbatched delivery costs
+#                  any server here, from which report.py bounds the latency at half load
 # Acknowledgements: Parley acks a send after its commit; wspeer-pg after its INSERT; wspeer
 # and Socket.IO at once; NATS's is the PONG to a PING after each PUB (what a NATS client's
 # flush waits for).
@@ -46,12 +50,12 @@
 # Environment (defaults in brackets; QUICK=1 changes the sizes, see below):
 #   RUNS [3]  SYSTEMS [all]
 #   SCENARIOS [fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low connect
-#              durable fsync]
+#              durable fsync tcpsend]
 #   SERVER_CPUS [0]  BENCH_CPUS [1]  DURATION [10]  WARMUP [2]  SOURCE_IPS [4]
 #   FANOUT1_SUBSCRIBERS [2000]  FANOUT1_RATE [0]  FANOUT_IN_FLIGHT [64]
 #   FANOUT2_ROOMS [200]  FANOUT2_SUBSCRIBERS [10]  FANOUT2_RATE [0]  LOW_RATE [500]
 #   CONNECT_N [19000]  CONNECT_ROOMS [100]  CONNECT_HOLD [5]  CONNECT_PROCESSES [2]
-#   DURABLE_ROOMS [256]  DURABLE_IN_FLIGHT [16]  FSYNC_COUNT [2000]
+#   DURABLE_ROOMS [256]  DURABLE_IN_FLIGHT [16]  FSYNC_COUNT [2000]  TCPSEND_SECONDS [3]
 #   CONNECT_SYSTEMS [parley-sqlite wspeer socketio nats]  DURABLE_SYSTEMS [parley-sqlite parley-pg wspeer-pg]
 #   PG_POOL_MAX [pg's default, 10]  NODE_OPTIONS_PEERS [--max-old-space-size=4096]
 #   PARLEY_BIN_DIR [build/apps]  PARLEY_BENCH [$PARLEY_BIN_DIR/parley-bench]
@@ -65,7 +69,7 @@ if [[ $QUICK == 1 ]]; then
   : "${RUNS:=1}" "${DURATION:=3}" "${WARMUP:=1}"
   : "${FANOUT1_SUBSCRIBERS:=200}" "${FANOUT2_ROOMS:=20}" "${FANOUT2_SUBSCRIBERS:=10}"
   : "${CONNECT_N:=1000}" "${CONNECT_ROOMS:=10}" "${CONNECT_HOLD:=1}"
-  : "${DURABLE_ROOMS:=16}" "${DURABLE_IN_FLIGHT:=4}" "${LOW_RATE:=50}" "${FSYNC_COUNT:=200}"
+  : "${DURABLE_ROOMS:=16}" "${DURABLE_IN_FLIGHT:=4}" "${LOW_RATE:=50}" "${FSYNC_COUNT:=200}" "${TCPSEND_SECONDS:=1}"
   : "${OUT_DIR:=$here/build/compare-quick}"
 fi
 RUNS=${RUNS:-3}
@@ -88,8 +92,9 @@ CONNECT_PROCESSES=${CONNECT_PROCESSES:-2}
 DURABLE_ROOMS=${DURABLE_ROOMS:-256}
 DURABLE_IN_FLIGHT=${DURABLE_IN_FLIGHT:-16}
 FSYNC_COUNT=${FSYNC_COUNT:-2000}
+TCPSEND_SECONDS=${TCPSEND_SECONDS:-3}
 OUT_DIR=${OUT_DIR:-$here/docs/benchmarks}
-SCENARIOS=${SCENARIOS:-fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low connect durable fsync}
+SCENARIOS=${SCENARIOS:-fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low connect durable fsync tcpsend}
 ALL_SYSTEMS="parley-sqlite parley-pg wspeer-pg wspeer socketio nats"
 SYSTEMS=${SYSTEMS:-$ALL_SYSTEMS}
 CONNECT_SYSTEMS=${CONNECT_SYSTEMS:-parley-sqlite wspeer socketio nats}
@@ -318,6 +323,7 @@ scenario_args() {  # scenario_args SCENARIO SYSTEM: the load generator's argumen
 systems_for() {  # the systems a scenario runs on, in SYSTEMS' order
   local allowed=$ALL_SYSTEMS s out=()
   [[ $1 == fsync ]] && { echo disk; return; }  # the machine itself, no server
+  [[ $1 == tcpsend ]] && { echo loopback; return; }
   case $1 in connect) allowed=$CONNECT_SYSTEMS ;; durable) allowed=$DURABLE_SYSTEMS ;; esac
   for s in $SYSTEMS; do [[ " $allowed " == *" $s "* ]] && out+=("$s"); done
   echo "${out[@]}"
@@ -340,10 +346,26 @@ measure_disk() {
   log "run $run fsync disk: rc=$rc $(grep -m1 '^fdatasync' "$dir/bench.out" || true)"
 }
 
+# measure_sends RUN: the send probe, sending from the servers' CPU, read on the load
+# generator's (as the servers' deliveries are).
+measure_sends() {
+  local run=$1 dir=$work/run rc=0 line
+  rm -rf "$dir"; mkdir -p "$dir"
+  taskset -c "$SERVER_CPUS" "$bench_bin" tcpsend --connections 2000 --bytes 160 \
+    --seconds "$TCPSEND_SECONDS" --receiver-cpu "${BENCH_CPUS%%[,-]*}" \
+    >"$dir/bench.out" 2>"$dir/bench.err" || rc=$?
+  line=$(grep '^{' "$dir/bench.out" | tail -1 || true)
+  [[ -n $line ]] || line='{"error":"no JSON line from the load generator"}'
+  printf '{"run":%d,"scenario":"tcpsend","system":"loopback","rc":%d,"bench":%s}\n' \
+    "$run" "$rc" "$line" >>"$results"
+  log "run $run tcpsend loopback: rc=$rc $(grep -m1 'sends (' "$dir/bench.out" || true)"
+}
+
 # measure RUN SCENARIO SYSTEM: one fresh server, one load-generator run, one JSON line.
 measure() {
   local run=$1 scn=$2 sys=$3 dir=$work/run rc=0 line
   [[ $scn == fsync ]] && { measure_disk "$run"; return; }
+  [[ $scn == tcpsend ]] && { measure_sends "$run"; return; }
   rm -rf "$dir"; mkdir -p "$dir"
   # The previous measurement's files (a database, a log) may still be on their way to the
   # disk; a durable server's syncs would wait behind them. Start every system on a quiet disk.
@@ -453,6 +475,7 @@ json.dump({
              "fanout-many": {"rooms": $FANOUT2_ROOMS, "subscribers": $FANOUT2_SUBSCRIBERS, "publishers_per_room": 1, "rate": $FANOUT2_RATE},
              "fanout-many-low": {"rate": $LOW_RATE},
              "fsync": {"count": $FSYNC_COUNT, "bytes": 12288, "interval_us": 2000},
+             "tcpsend": {"connections": 2000, "bytes": 160, "seconds": $TCPSEND_SECONDS},
              "connect": {"connections": $CONNECT_N, "rooms": $CONNECT_ROOMS, "hold_s": $CONNECT_HOLD, "processes": $CONNECT_PROCESSES},
              "durable": {"rooms": $DURABLE_ROOMS, "in_flight": $DURABLE_IN_FLIGHT},
              "fanout_in_flight": $FANOUT_IN_FLIGHT, "pg_pool_max": "${PG_POOL_MAX:-10 (pg default)}", "node_options": "$NODE_OPTIONS_PEERS"},

@@ -22,6 +22,11 @@
 //                              no server: N writes of B bytes on D's file system, each
 //                              followed by fdatasync, one every I us; the sync's latency
 //                              (the floor under a durable server's delivery latency)
+//   parley-bench tcpsend [--connections N] [--bytes B] [--seconds S] [--receiver-cpu C]
+//                              no server: sends of B bytes over N loopback TCP connections in
+//                              turn for S seconds, read by a thread on CPU C; the sending
+//                              thread's CPU per send (what one delivery costs a server that
+//                              cannot batch it with others)
 //
 // One single-threaded event loop per process; --processes splits the connections over
 // several (one process may hold at most ~20,000 file descriptors here), --source-ips
@@ -41,6 +46,7 @@
 #include <vector>
 
 #include "disk_probe.hpp"
+#include "send_probe.hpp"
 #include "protocols.hpp"
 #include "runner.hpp"
 
@@ -57,7 +63,9 @@ void usage() {
     "  connect: --connections N [--rooms R] [--hold S] [--server-pid PID]\n"
     "           [--history M]   (parley: M messages per room first; each join replays them)\n"
     "  durable: --rooms R --in-flight W --duration D\n"
-    "usage: parley-bench fsync --dir D [--count 2000] [--bytes 12288] [--interval-us 2000]\n",
+    "usage: parley-bench fsync --dir D [--count 2000] [--bytes 12288] [--interval-us 2000]\n"
+    "usage: parley-bench tcpsend [--connections 2000] [--bytes 160] [--seconds 3]\n"
+    "         [--receiver-cpu C]\n",
     stderr);
 }
 
@@ -77,6 +85,22 @@ bool parse_fsync(int argc, char** argv, disk_probe_options& o) {
   if (o.dir.empty()) {
     std::fprintf(stderr, "parley-bench: fsync needs --dir\n");
     return false;
+  }
+  return true;
+}
+
+/// The `tcpsend` scenario's options; false (after a message) if they are wrong.
+bool parse_tcpsend(int argc, char** argv, send_probe_options& o) {
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--connections") o.connections = std::max(1, std::stoi(v));
+    else if (k == "--bytes") o.bytes = static_cast<size_t>(std::max(1, std::stoi(v)));
+    else if (k == "--seconds") o.seconds = std::max(0.1, std::stod(v));
+    else if (k == "--receiver-cpu") o.receiver_cpu = std::stoi(v);
+    else {
+      std::fprintf(stderr, "parley-bench: unknown option %s\n", k.c_str());
+      return false;
+    }
   }
   return true;
 }
@@ -278,9 +302,38 @@ int run_fsync(const disk_probe_options& o) {
   return 0;
 }
 
+int run_tcpsend(const send_probe_options& o) {
+  auto r = run_send_probe(o);
+  if (!r.error.empty()) {
+    std::fprintf(stderr, "parley-bench: %s\n", r.error.c_str());
+    std::printf(R"({"scenario":"tcpsend","system":"loopback","error":"%s"})" "\n", "probe failed");
+    return 1;
+  }
+  double ns = r.ns_per_send();
+  std::printf("tcpsend: %d loopback connections, %zu bytes per send, %.1f s\n", o.connections,
+              o.bytes, r.seconds);
+  std::printf("%lld sends (%.0f/s); the sender's CPU: %.0f ns per send, so at most %.0f sends/s "
+              "on one core\n",
+              static_cast<long long>(r.sends), static_cast<double>(r.sends) / r.seconds, ns,
+              ns > 0 ? 1e9 / ns : 0.0);
+  std::printf(R"({"scenario":"tcpsend","system":"loopback","connections":%d,"bytes":%zu,)"
+              R"("sends":%lld,"seconds":%.3f,"sender_cpu_s":%.4f,"ns_per_send":%.1f})" "\n",
+              o.connections, o.bytes, static_cast<long long>(r.sends), r.seconds,
+              r.sender_cpu_s, ns);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string{argv[1]} == "tcpsend") {
+    send_probe_options t;
+    if (!parse_tcpsend(argc, argv, t)) {
+      usage();
+      return 2;
+    }
+    return run_tcpsend(t);
+  }
   if (argc >= 2 && std::string{argv[1]} == "fsync") {
     disk_probe_options d;
     if (!parse_fsync(argc, argv, d)) {

@@ -133,3 +133,21 @@ def test_fsync_probe_reports_a_directory_it_cannot_write(tmp_path):
     assert "open" in p.stderr and "missing" in p.stderr
     r = last_json(p.stdout)
     assert r["scenario"] == "fsync" and "error" in r
+
+
+def test_tcpsend_probe_counts_its_sends_and_their_cpu():
+    p = run_bench("tcpsend", "--connections", 20, "--bytes", 200, "--seconds", 0.3)
+    assert p.returncode == 0, p.stderr
+    r = last_json(p.stdout)
+    assert (r["scenario"], r["system"], r["connections"], r["bytes"]) == ("tcpsend", "loopback", 20, 200)
+    assert r["sends"] > 100 and r["seconds"] >= 0.3
+    # The sending thread's CPU: some, and never more than the loop's wall time allows.
+    assert 0 < r["sender_cpu_s"] <= r["seconds"] * 1.05 + 0.01
+    assert abs(r["ns_per_send"] - r["sender_cpu_s"] * 1e9 / r["sends"]) < 1
+
+
+def test_tcpsend_probe_refuses_more_connections_than_descriptors():
+    p = run_bench("tcpsend", "--connections", 10_000_000, "--seconds", 0.1)
+    assert p.returncode == 1
+    assert "descriptors" in p.stderr
+    assert "error" in last_json(p.stdout)

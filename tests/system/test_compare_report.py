@@ -57,3 +57,57 @@ def test_the_floor_tables_hold_the_medians_and_keep_failed_runs_apart(tmp_path):
     summary = {(e["scenario"], e["system"]): e for e in json.loads((out / "compare.json").read_text())["summary"]}
     assert summary[("fsync", "disk")]["median"]["p99"] == 900
     assert summary[("fanout-many-low", "parley-sqlite")]["median"]["delivery_us_p50"] == 900
+
+
+def load_report_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("compare_report", REPORT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_send_cost_bound_counts_the_deliveries_each_send_must_carry():
+    f = load_report_module().forced_delay_us
+    # 5 µs a send: 200,000 sends/s. 47,000 msg/s x 10 subscribers = 470,000 deliveries/s, so
+    # 2.35 per send; each connection gets 235 msg/s; 99 % of 2.35 is 2.33: at most two
+    # deliveries of a send waited under 2/235 s, i.e. 2/2.35 = 85 % < 99 %.
+    assert round(f(47_000, 200, 10, 5_000)) == round(2 / 235 * 1e6)
+    # Fewer deliveries than one core's sends: nothing forces a wait.
+    assert f(500, 200, 10, 5_000) == 0
+    # Exactly 100 deliveries a send: 99 of each may be under 98/r, and 99 % is not beyond.
+    assert round(f(1_000, 1, 100, 1e6)) == round(98 / 1_000 * 1e6)
+    # One room of 2,000 at 530 msg/s: 5.3 deliveries a send, 530 msg/s a connection.
+    assert round(f(530, 1, 2_000, 5_000)) == round(5 / 530 * 1e6)
+    assert f(None, 200, 10, 5_000) is None and f(47_000, 200, 10, None) is None
+
+
+def test_the_half_load_table_shows_the_floor_from_the_same_runs_send_probe(tmp_path):
+    hist = {"p50": 30000, "p90": 90000, "p99": 120000, "p999": 150000, "max": 160000, "count": 9}
+    half = {"run": 1, "scenario": "fanout-many-half", "system": "parley-sqlite", "rc": 0,
+            "server_alive": 1, "server_cpu_s": 10, "pg_cpu_s": 0,
+            "bench": {"scenario": "fanout", "rate": 47_000, "rooms": 200, "subscribers": 10,
+                      "delivered": 4_700_000, "deliveries_per_s": 470_000, "lost": 0,
+                      "duplicated": 0, "reordered": 0, "delivery_us": hist, "ack_us": hist}}
+    sends = [{"run": run, "scenario": "tcpsend", "system": "loopback", "rc": 0,
+              "bench": {"scenario": "tcpsend", "system": "loopback", "connections": 2000,
+                        "bytes": 160, "sends": 600_000, "seconds": 3.0, "sender_cpu_s": cpu,
+                        "ns_per_send": cpu * 1e9 / 600_000}}
+             for run, cpu in ((1, 2.7), (2, 3.0), (3, 3.3))]
+    results = tmp_path / "results.jsonl"
+    results.write_text("\n".join(json.dumps(r) for r in [half, *sends]) + "\n")
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps({
+        "date": "2026-12-04T00:00:00Z", "commit": "test", "runs": 3,
+        "machine": {"cpus": "2 x test", "memory": "1 GiB", "kernel": "k", "os": "o"},
+        "pinning": {"server_cpus": "0", "bench_cpus": "1"}, "versions": {}, "params": {}}))
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, str(REPORT), "--results", str(results), "--meta",
+                        str(meta), "--out", str(out)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    md = (out / "compare.md").read_text()
+    probe = md.split("(`tcpsend`)")[1]
+    # the median run: 3.0 s of CPU for 600,000 sends = 5,000 ns, 200,000 sends/s at most
+    assert "| 160-byte send, 2,000 connections | 200,000 | 5,000 | 200,000 | 3/0 |" in probe
+    row = md.split("(`fanout-many-half`)")[1].split("##")[0]
+    assert "| parley-sqlite | 47,000 | 470,000 | 30,000 | 120,000 | 150,000 | 2.13 | 8,511 | 1/0 |" in row
