@@ -119,26 +119,8 @@ status sqlite_batch_writer::apply_room(const room_writes& w, room_result& r) {
     r = room_result{errc::conflict, std::move(message), duplicate_cid};
     return status{};
   };
-  // The head first, moved only if it is where the batch was cut (one lookup of the room,
-  // not a SELECT and an UPDATE: with many rooms a commit carries one or two events per
-  // room, and the room's lookups were a third of its B-tree descents). When it does not
-  // move, room_head says why: no room, or another head.
-  int64_t new_head = 0;
-  bool moved = false;
-  if (!w.events.empty()) {
-    auto last_ts = std::max_element(w.events.begin(), w.events.end(),
-                                    [](const event& a, const event& b) { return a.ts < b.ts; })
-                     ->ts;
-    new_head = w.events.back().seq;
-    auto st = sql::prepare(conn_, sql::set_head);
-    if (!st)
-      return st.err();
-    st->bind(1, w.room).bind(2, new_head).bind(3, last_ts).bind(4, w.events.front().seq - 1);
-    if (auto rc = st->step(); rc != SQLITE_DONE)
-      return conn_.fail(rc, "sqlite: write: head of " + w.room);
-    moved = conn_.changes() == 1;
-  }
-  if (!moved) {
+  int64_t head = 0;
+  {
     auto st = sql::prepare(conn_, sql::room_head);
     if (!st)
       return st.err();
@@ -150,11 +132,11 @@ status sqlite_batch_writer::apply_room(const room_writes& w, room_result& r) {
     }
     if (rc != SQLITE_ROW)
       return conn_.fail(rc, "sqlite: write: head of " + w.room);
-    new_head = st->int64(0);
-    if (!w.events.empty())
-      return conflict("room " + w.room + ": head is " + std::to_string(new_head)
-                      + ", first seq is " + std::to_string(w.events.front().seq));
+    head = st->int64(0);
   }
+  if (!w.events.empty() && w.events.front().seq != head + 1)
+    return conflict("room " + w.room + ": head is " + std::to_string(head) + ", first seq is "
+                    + std::to_string(w.events.front().seq));
   for (const auto& e : w.events) {
     auto st = sql::prepare(conn_, sql::insert_event);
     if (!st)
@@ -178,6 +160,18 @@ status sqlite_batch_writer::apply_room(const room_writes& w, room_result& r) {
       return conflict("room " + w.room + ": seq " + std::to_string(e.seq) + " is taken");
     if (rc != SQLITE_DONE)
       return conn_.fail(rc, "sqlite: write: event of " + w.room);
+  }
+  auto new_head = w.events.empty() ? head : w.events.back().seq;
+  if (!w.events.empty()) {
+    auto last_ts = std::max_element(w.events.begin(), w.events.end(),
+                                    [](const event& a, const event& b) { return a.ts < b.ts; })
+                     ->ts;
+    auto st = sql::prepare(conn_, sql::set_head);
+    if (!st)
+      return st.err();
+    st->bind(1, w.room).bind(2, new_head).bind(3, last_ts);
+    if (auto rc = st->step(); rc != SQLITE_DONE)
+      return conn_.fail(rc, "sqlite: write: head of " + w.room);
   }
   for (const auto& m : w.reads) {  // members only: the UPDATE matches no row for others
     auto st = sql::prepare(conn_, sql::mark_read);

@@ -192,10 +192,6 @@ status sqlite_connection::exec(const std::string& sql, std::string_view what) {
   return error{sqlite_errc(rc), std::move(text)};
 }
 
-int64_t sqlite_connection::changes() const {
-  return sqlite3_changes64(db_);
-}
-
 bool sqlite_connection::in_transaction() const {
   return db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
 }

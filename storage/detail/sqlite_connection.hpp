@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,9 +49,6 @@ public:
   /// rolled back (nothing written), `in_doubt` when SQLite ended it on an I/O error (the WAL
   /// frames may or may not be on disk: only a re-read can tell).
   status commit(std::string_view what);
-
-  /// Rows the latest INSERT, UPDATE or DELETE on this connection changed.
-  int64_t changes() const;
 
   /// Whether an explicit transaction is open (SQLite also ends one by itself on some errors).
   bool in_transaction() const;

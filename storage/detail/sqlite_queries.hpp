@@ -74,9 +74,7 @@ inline constexpr const char* text[count] = {
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
   // last_ts only moves forward, like the head (a clock that stepped back does not reorder
   // the conversation lists).
-  // Only from the head the batch was cut at (?4): the check and the move in one lookup of
-  // the room, where a SELECT of the head and then this UPDATE took two.
-  "UPDATE rooms SET head_seq = ?2, last_ts = max(last_ts, ?3) WHERE id = ?1 AND head_seq = ?4",
+  "UPDATE rooms SET head_seq = ?2, last_ts = max(last_ts, ?3) WHERE id = ?1",
   // SQLite's two-argument max/min are scalar: forward only, never beyond the head.
   "UPDATE members SET read_seq = max(read_seq, min(?3, ?4)) WHERE room_id = ?1 AND user_id = ?2",
   "SELECT room_id, seq, kind, sender, cid, body, subtype, target, meta, ts FROM events"
