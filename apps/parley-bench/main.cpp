@@ -69,40 +69,45 @@ void usage() {
     stderr);
 }
 
+/// Walks the `--key value` pairs after the scenario's name; `set` applies one and says
+/// whether it knew the key. False (after a message) at the first unknown key.
+template <class Set>
+bool each_option(int argc, char** argv, Set set) {
+  for (int i = 2; i + 1 < argc; i += 2)
+    if (!set(std::string{argv[i]}, std::string{argv[i + 1]})) {
+      std::fprintf(stderr, "parley-bench: unknown option %s\n", argv[i]);
+      return false;
+    }
+  return true;
+}
+
 /// The `fsync` scenario's options; false (after a message) if they are wrong.
 bool parse_fsync(int argc, char** argv, disk_probe_options& o) {
-  for (int i = 2; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  bool known = each_option(argc, argv, [&](const std::string& k, const std::string& v) {
     if (k == "--dir") o.dir = v;
     else if (k == "--count") o.count = std::max(1, std::stoi(v));
     else if (k == "--bytes") o.write_bytes = static_cast<size_t>(std::max(1, std::stoi(v)));
     else if (k == "--interval-us") o.interval = std::chrono::microseconds{std::max(0, std::stoi(v))};
-    else {
-      std::fprintf(stderr, "parley-bench: unknown option %s\n", k.c_str());
-      return false;
-    }
-  }
-  if (o.dir.empty()) {
+    else return false;
+    return true;
+  });
+  if (known && o.dir.empty()) {
     std::fprintf(stderr, "parley-bench: fsync needs --dir\n");
     return false;
   }
-  return true;
+  return known;
 }
 
 /// The `tcpsend` scenario's options; false (after a message) if they are wrong.
 bool parse_tcpsend(int argc, char** argv, send_probe_options& o) {
-  for (int i = 2; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  return each_option(argc, argv, [&](const std::string& k, const std::string& v) {
     if (k == "--connections") o.connections = std::max(1, std::stoi(v));
     else if (k == "--bytes") o.bytes = static_cast<size_t>(std::max(1, std::stoi(v)));
     else if (k == "--seconds") o.seconds = std::max(0.1, std::stod(v));
     else if (k == "--receiver-cpu") o.receiver_cpu = std::stoi(v);
-    else {
-      std::fprintf(stderr, "parley-bench: unknown option %s\n", k.c_str());
-      return false;
-    }
-  }
-  return true;
+    else return false;
+    return true;
+  });
 }
 
 bool parse(int argc, char** argv, options& o) {
@@ -112,8 +117,7 @@ bool parse(int argc, char** argv, options& o) {
   if (o.scenario != "fanout" && o.scenario != "connect" && o.scenario != "durable")
     return false;
   bool rooms_given = false;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  bool known = each_option(argc, argv, [&](const std::string& k, const std::string& v) {
     if (k == "--system") o.system = v;
     else if (k == "--host") o.host = v;
     else if (k == "--port") o.port = static_cast<uint16_t>(std::stoi(v));
@@ -131,11 +135,11 @@ bool parse(int argc, char** argv, options& o) {
     else if (k == "--history") o.history = std::max(0, std::stoi(v));
     else if (k == "--server-pid") o.server_pid = std::stoi(v);
     else if (k == "--in-flight") o.in_flight = std::max(1, std::stoi(v));
-    else {
-      std::fprintf(stderr, "parley-bench: unknown option %s\n", k.c_str());
-      return false;
-    }
-  }
+    else return false;
+    return true;
+  });
+  if (!known)
+    return false;
   if (o.scenario == "connect" && !rooms_given)
     o.rooms = std::max(1, o.connections / 100);  // rooms of 100, as in a busy app
   if (!make_protocol(o.system)) {
@@ -283,13 +287,18 @@ std::string latency_json(const hdr_histogram& h) {
   return buf;
 }
 
+/// A probe that could not measure: the reason on stderr, a JSON line that says so (the
+/// report keeps the run apart), exit code 1.
+int probe_failed(const char* scenario, const char* system, const std::string& error) {
+  std::fprintf(stderr, "parley-bench: %s\n", error.c_str());
+  std::printf(R"({"scenario":"%s","system":"%s","error":"probe failed"})" "\n", scenario, system);
+  return 1;
+}
+
 int run_fsync(const disk_probe_options& o) {
   auto r = run_disk_probe(o);
-  if (!r.error.empty()) {
-    std::fprintf(stderr, "parley-bench: %s\n", r.error.c_str());
-    std::printf(R"({"scenario":"fsync","system":"disk","error":"%s"})" "\n", "probe failed");
-    return 1;
-  }
+  if (!r.error.empty())
+    return probe_failed("fsync", "disk", r.error);
   std::printf("fsync on %s: %d writes of %zu bytes, one every %lld us\n", o.dir.c_str(),
               o.count, o.write_bytes, static_cast<long long>(o.interval.count()));
   std::printf("%-9s %9s %9s %9s %9s %9s %10s\n", "latency", "p50 us", "p90 us", "p99 us",
@@ -304,11 +313,8 @@ int run_fsync(const disk_probe_options& o) {
 
 int run_tcpsend(const send_probe_options& o) {
   auto r = run_send_probe(o);
-  if (!r.error.empty()) {
-    std::fprintf(stderr, "parley-bench: %s\n", r.error.c_str());
-    std::printf(R"({"scenario":"tcpsend","system":"loopback","error":"%s"})" "\n", "probe failed");
-    return 1;
-  }
+  if (!r.error.empty())
+    return probe_failed("tcpsend", "loopback", r.error);
   double ns = r.ns_per_send();
   std::printf("tcpsend: %d loopback connections, %zu bytes per send, %.1f s\n", o.connections,
               o.bytes, r.seconds);
@@ -323,25 +329,25 @@ int run_tcpsend(const send_probe_options& o) {
   return 0;
 }
 
+/// A probe without a server (fsync, tcpsend): its options, or the usage and exit code 2.
+template <class Options, class Parse, class Run>
+int run_probe(int argc, char** argv, Parse parse, Run run) {
+  Options o;
+  if (!parse(argc, argv, o)) {
+    usage();
+    return 2;
+  }
+  return run(o);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::string{argv[1]} == "tcpsend") {
-    send_probe_options t;
-    if (!parse_tcpsend(argc, argv, t)) {
-      usage();
-      return 2;
-    }
-    return run_tcpsend(t);
-  }
-  if (argc >= 2 && std::string{argv[1]} == "fsync") {
-    disk_probe_options d;
-    if (!parse_fsync(argc, argv, d)) {
-      usage();
-      return 2;
-    }
-    return run_fsync(d);
-  }
+  std::string command = argc >= 2 ? argv[1] : "";
+  if (command == "tcpsend")
+    return run_probe<send_probe_options>(argc, argv, parse_tcpsend, run_tcpsend);
+  if (command == "fsync")
+    return run_probe<disk_probe_options>(argc, argv, parse_fsync, run_fsync);
   options o;
   if (!parse(argc, argv, o)) {
     usage();

@@ -104,7 +104,7 @@ def figures(row):
         return {k: h.get(k) for k in ("p50", "p90", "p99", "p999", "max")}
     if b.get("scenario") == "tcpsend":
         ns, secs = b.get("ns_per_send"), b.get("seconds")
-        return {"ns_per_send": ns,
+        return {"ns_per_send": ns, "bytes": b.get("bytes"), "connections": b.get("connections"),
                 "sends_per_s": b["sends"] / secs if b.get("sends") and secs else None,
                 "max_sends_per_s": 1e9 / ns if ns else None}
     if b.get("scenario") == "connect":
@@ -157,53 +157,46 @@ def ratio(a, b):
     return a / b if a and b else None
 
 
+def measured(summary, scenario, systems):
+    """(system, its medians, "runs ok/bad") for each system this scenario has figures of."""
+    for s in systems:
+        e = summary.get((scenario, s))
+        if e:
+            yield s, e["median"], f"{len(e['runs'])}/{len(e['bad'])}"
+
+
 def table(scenario, summary, systems):
     """One Markdown table for a scenario; ratios are 'how many times better Parley is'."""
     rows = []
     base = summary.get((scenario, "parley-sqlite"), {}).get("median", {})
     if scenario == "connect":
         head = ["system", "KiB per connection", "connects/s", "Parley (SQLite) uses x less", "runs ok/bad"]
-        for s in systems:
-            e = summary.get((scenario, s))
-            if not e:
-                continue
-            m = e["median"]
+        for s, m, counts in measured(summary, scenario, systems):
             r = ratio(m.get("kib_per_connection"), base.get("kib_per_connection"))
             rows.append([s, fmt(m.get("kib_per_connection")), fmt(m.get("connect_per_s")),
-                         "—" if s == "parley-sqlite" else fmt(r, "×"), f"{len(e['runs'])}/{len(e['bad'])}"])
+                         "—" if s == "parley-sqlite" else fmt(r, "×"), counts])
     elif scenario == "durable":
         head = ["system", "durable events/s", "ack p50 µs", "ack p99 µs", "CPU µs/event",
                 "Parley (SQLite) ×", "Parley (PG) ×", "runs ok/bad"]
         pg = summary.get((scenario, "parley-pg"), {}).get("median", {})
-        for s in systems:
-            e = summary.get((scenario, s))
-            if not e:
-                continue
-            m = e["median"]
+        for s, m, counts in measured(summary, scenario, systems):
             rows.append([s, fmt(m.get("events_per_s")), fmt(m.get("ack_us_p50")), fmt(m.get("ack_us_p99")),
                          fmt(m.get("cpu_us_per_event")),
                          fmt(ratio(base.get("events_per_s"), m.get("events_per_s")), "×"),
                          fmt(ratio(pg.get("events_per_s"), m.get("events_per_s")), "×"),
-                         f"{len(e['runs'])}/{len(e['bad'])}"])
+                         counts])
     elif scenario == "fsync":
         head = ["", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs", "runs ok/bad"]
-        for s in systems:
-            e = summary.get((scenario, s))
-            if not e:
-                continue
-            m = e["median"]
+        for s, m, counts in measured(summary, scenario, systems):
             rows.append(["fdatasync"] + [fmt(m.get(k)) for k in ("p50", "p90", "p99", "p999", "max")]
-                        + [f"{len(e['runs'])}/{len(e['bad'])}"])
+                        + [counts])
     elif scenario == "tcpsend":
         head = ["", "sends/s", "sender CPU ns/send", "sends/s one core makes at most", "runs ok/bad"]
-        for s in systems:
-            e = summary.get((scenario, s))
-            if not e:
-                continue
-            m = e["median"]
-            rows.append(["160-byte send, 2,000 connections", fmt(m.get("sends_per_s")),
+        for s, m, counts in measured(summary, scenario, systems):
+            what = f"{fmt(m.get('bytes'))}-byte send, {fmt(m.get('connections'))} connections"
+            rows.append([what, fmt(m.get("sends_per_s")),
                          fmt(m.get("ns_per_send")), fmt(m.get("max_sends_per_s")),
-                         f"{len(e['runs'])}/{len(e['bad'])}"])
+                         counts])
     elif scenario.endswith("-half") or scenario.endswith("-low"):
         # The last column: the p99 that no server on this machine could beat at this load,
         # from the same run's send probe (forced_delay_us); "–" without a probe.
@@ -211,28 +204,20 @@ def table(scenario, summary, systems):
         head = ["system", "offered msg/s", "deliveries/s", "delivery p50 µs", "delivery p99 µs",
                 "delivery p99.9 µs", "server CPU µs/delivery", "p99 the send cost forces ≥ µs",
                 "runs ok/bad"]
-        for s in systems:
-            e = summary.get((scenario, s))
-            if not e:
-                continue
-            m = e["median"]
+        for s, m, counts in measured(summary, scenario, systems):
             floor = forced_delay_us(m.get("rate"), m.get("rooms"), m.get("subscribers"), ns)
             rows.append([s, fmt(m.get("rate")), fmt(m.get("deliveries_per_s")), fmt(m.get("delivery_us_p50")),
                          fmt(m.get("delivery_us_p99")), fmt(m.get("delivery_us_p999")),
-                         fmt(m.get("cpu_us_per_event")), fmt(floor), f"{len(e['runs'])}/{len(e['bad'])}"])
+                         fmt(m.get("cpu_us_per_event")), fmt(floor), counts])
     else:
         head = ["system", "deliveries/s", "delivery p50 µs", "delivery p99 µs", "server CPU µs/delivery",
                 "Parley (SQLite) deliveries ×", "Parley (SQLite) CPU efficiency ×", "runs ok/bad"]
-        for s in systems:
-            e = summary.get((scenario, s))
-            if not e:
-                continue
-            m = e["median"]
+        for s, m, counts in measured(summary, scenario, systems):
             rows.append([s, fmt(m.get("deliveries_per_s")), fmt(m.get("delivery_us_p50")),
                          fmt(m.get("delivery_us_p99")), fmt(m.get("cpu_us_per_event")),
                          fmt(ratio(base.get("deliveries_per_s"), m.get("deliveries_per_s")), "×"),
                          fmt(ratio(m.get("cpu_us_per_event"), base.get("cpu_us_per_event")), "×"),
-                         f"{len(e['runs'])}/{len(e['bad'])}"])
+                         counts])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     for s in systems:

@@ -29,12 +29,8 @@ def fsync(run, p50, p99, error=None):
             "bench": bench}
 
 
-def test_the_floor_tables_hold_the_medians_and_keep_failed_runs_apart(tmp_path):
-    rows = [fanout_low(1, "parley-sqlite", 800, 9000), fanout_low(2, "parley-sqlite", 1000, 11000),
-            fanout_low(3, "parley-sqlite", 900, 10000), fanout_low(1, "nats", 300, 6000),
-            fanout_low(2, "nats", 310, 5000), fanout_low(3, "nats", 320, 7000),
-            fsync(1, 370, 800), fsync(2, 380, 5000), fsync(3, 390, 900),
-            fsync(4, 0, 0, error="probe failed")]
+def run_report(tmp_path, rows):
+    """report.py over these raw rows (as compare.sh writes them); the directory it wrote."""
     results = tmp_path / "results.jsonl"
     results.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     meta = tmp_path / "meta.json"
@@ -46,6 +42,16 @@ def test_the_floor_tables_hold_the_medians_and_keep_failed_runs_apart(tmp_path):
     p = subprocess.run([sys.executable, str(REPORT), "--results", str(results), "--meta",
                         str(meta), "--out", str(out)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
+    return out
+
+
+def test_the_floor_tables_hold_the_medians_and_keep_failed_runs_apart(tmp_path):
+    rows = [fanout_low(1, "parley-sqlite", 800, 9000), fanout_low(2, "parley-sqlite", 1000, 11000),
+            fanout_low(3, "parley-sqlite", 900, 10000), fanout_low(1, "nats", 300, 6000),
+            fanout_low(2, "nats", 310, 5000), fanout_low(3, "nats", 320, 7000),
+            fsync(1, 370, 800), fsync(2, 380, 5000), fsync(3, 390, 900),
+            fsync(4, 0, 0, error="probe failed")]
+    out = run_report(tmp_path, rows)
     md = (out / "compare.md").read_text()
     low = md.split("(`fanout-many-low`)")[1].split("##")[0]
     # system, offered, deliveries/s, p50, p99, p99.9: the medians of the three runs
@@ -94,18 +100,7 @@ def test_the_half_load_table_shows_the_floor_from_the_same_runs_send_probe(tmp_p
                         "bytes": 160, "sends": 600_000, "seconds": 3.0, "sender_cpu_s": cpu,
                         "ns_per_send": cpu * 1e9 / 600_000}}
              for run, cpu in ((1, 2.7), (2, 3.0), (3, 3.3))]
-    results = tmp_path / "results.jsonl"
-    results.write_text("\n".join(json.dumps(r) for r in [half, *sends]) + "\n")
-    meta = tmp_path / "meta.json"
-    meta.write_text(json.dumps({
-        "date": "2026-12-04T00:00:00Z", "commit": "test", "runs": 3,
-        "machine": {"cpus": "2 x test", "memory": "1 GiB", "kernel": "k", "os": "o"},
-        "pinning": {"server_cpus": "0", "bench_cpus": "1"}, "versions": {}, "params": {}}))
-    out = tmp_path / "out"
-    p = subprocess.run([sys.executable, str(REPORT), "--results", str(results), "--meta",
-                        str(meta), "--out", str(out)], capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    md = (out / "compare.md").read_text()
+    md = (run_report(tmp_path, [half, *sends]) / "compare.md").read_text()
     probe = md.split("(`tcpsend`)")[1]
     # the median run: 3.0 s of CPU for 600,000 sends = 5,000 ns, 200,000 sends/s at most
     assert "| 160-byte send, 2,000 connections | 200,000 | 5,000 | 200,000 | 3/0 |" in probe
