@@ -148,6 +148,8 @@ def summarise(rows):
 def fmt(x, unit=""):
     if x is None:
         return "–"
+    if x == 0:
+        return "0"  # nothing, not a small amount ("0.00")
     if isinstance(x, float) and x < 100:
         return f"{x:.2f}{unit}"
     return f"{int(round(x)):,}{unit}"

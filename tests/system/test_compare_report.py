@@ -79,8 +79,9 @@ def test_the_send_cost_bound_counts_the_deliveries_each_send_must_carry():
     # 2.35 per send; each connection gets 235 msg/s; 99 % of 2.35 is 2.33: at most two
     # deliveries of a send waited under 2/235 s, i.e. 2/2.35 = 85 % < 99 %.
     assert round(f(47_000, 200, 10, 5_000)) == round(2 / 235 * 1e6)
-    # Fewer deliveries than one core's sends: nothing forces a wait.
+    # Fewer deliveries than one core's sends: nothing forces a wait, and the table says 0.
     assert f(500, 200, 10, 5_000) == 0
+    assert load_report_module().fmt(f(500, 200, 10, 5_000)) == "0"
     # Exactly 100 deliveries a send: 99 of each may be under 98/r, and 99 % is not beyond.
     assert round(f(1_000, 1, 100, 1e6)) == round(98 / 1_000 * 1e6)
     # One room of 2,000 at 530 msg/s: 5.3 deliveries a send, 530 msg/s a connection.
