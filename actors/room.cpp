@@ -35,7 +35,7 @@ caf::error refuse_write(room_state& st) {
   return caf::none;
 }
 
-void hand_to_writer(room_actor_ptr self, in_flight_write w) {
+void hand_to_writer(room_actor_ptr self, pending_write write, in_flight_write w) {
   auto& st = self->state;
   if (w.accepted == std::chrono::steady_clock::time_point{})
     w.accepted = std::chrono::steady_clock::now();
@@ -43,14 +43,12 @@ void hand_to_writer(room_actor_ptr self, in_flight_write w) {
   // The event travels to the writer and comes back with the commit instead of being copied
   // (a message's body, sender, cid, room and meta: an allocation each). The rest is small
   // and stays here for the answer.
-  pending_write out;
-  out.is_event = w.write.is_event;
-  out.ev = std::move(w.write.ev);
-  out.read = w.write.read;
-  out.members = w.write.members;
+  w.is_event = write.is_event;
+  w.read = write.read;
+  w.members = write.members;
   if (st.outbox.empty())
     st.outbox.reserve(st.outbox_hint);
-  st.outbox.push_back(std::move(out));
+  st.outbox.push_back(std::move(write));
   if (!st.outbox_scheduled) {
     st.outbox_scheduled = true;
     self->send(self, outbox_atom::value);
@@ -237,7 +235,7 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
     auto w = std::move(st.in_flight.front());
     st.in_flight.pop_front();
     m.ack_latency.observe(std::chrono::duration<double>(committed_at - w.accepted).count());
-    if (w.write.is_event) {
+    if (w.is_event) {
       if (next_event == events.size()) {
         // Cannot happen (the writer returns every event it committed, in order); if it
         // did, the sender hears of it and may retry, rather than waiting forever.
@@ -252,15 +250,15 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
       m.events_committed.inc();
       ok_send ok{st.id, ev.seq, ev.ts};
       fresh.push_back(record_committed(self, std::move(ev), w.cid));
-      if (!w.write.members.empty()) {
+      if (!w.members.empty()) {
         flush_fresh();
-        apply_member_changes(self, w.write.members);  // after the event reached everyone
+        apply_member_changes(self, w.members);  // after the event reached everyone
       }
       for (auto& rp : w.waiting)
         rp.deliver(ok);
     } else {
       flush_fresh();
-      auto& r = w.write.read;
+      auto& r = w.read;
       st.broadcast(make_event(read_event{st.id, r.user, r.seq}), w.origin_session);
       // The reader's other sessions (another tab, the phone) see the unread count fall.
       if (st.cfg.presence)
@@ -365,13 +363,14 @@ caf::result<void> on_read(room_actor_ptr self, const std::string& user, int64_t 
   if (auto err = refuse_write(st))
     return err;
   m->second.read_seq = seq;
+  pending_write write;
+  write.is_event = false;
+  write.read = storage::read_marker{user, seq};
   in_flight_write w;
-  w.write.is_event = false;
-  w.write.read = storage::read_marker{user, seq};
   w.origin_session = session;
   auto rp = self->make_response_promise();
   w.waiting.push_back(rp);
-  hand_to_writer(self, std::move(w));
+  hand_to_writer(self, std::move(write), std::move(w));
   return rp;
 }
 

@@ -59,11 +59,12 @@ void append_change(room_actor_ptr self, storage::event ev, caf::response_promise
     m.at = ev.ts;
     st.membership_in_flight.insert(m.user);
   }
+  pending_write write;
+  write.ev = std::move(ev);
+  write.members = std::move(members);
   in_flight_write w;
-  w.write.ev = std::move(ev);
-  w.write.members = std::move(members);
   w.waiting.push_back(std::move(rp));
-  hand_to_writer(self, std::move(w));
+  hand_to_writer(self, std::move(write), std::move(w));
 }
 
 storage::event change(storage::event_kind kind, const std::string& sender, int64_t target) {

@@ -18,8 +18,9 @@ caf::error not_a_member();
 /// Refuses writes while the room cannot take them (recovering, draining, backlogs full).
 caf::error refuse_write(room_state& st);
 
-/// Sends a write to the room's writer and keeps it in flight until its commit.
-void hand_to_writer(room_actor_ptr self, in_flight_write w);
+/// Sends a write to the room's writer and keeps `w` (who waits for it) in flight until its
+/// commit.
+void hand_to_writer(room_actor_ptr self, pending_write write, in_flight_write w);
 /// Sends the writer what the outbox holds, if anything. Everything else the room sends
 /// the writer goes after it, so the writer sees the room's writes in order.
 void send_outbox(room_actor_ptr self);

@@ -38,8 +38,8 @@ std::optional<send_outcome> take_send(room_actor_ptr self, const std::string& us
     st.forget_cid(entry);
     return send_outcome{{}, std::move(err)};
   }
-  in_flight_write w;
-  auto& ev = w.write.ev;
+  pending_write write;
+  auto& ev = write.ev;
   ev.room = st.id;
   ev.seq = st.next_seq++;
   ev.kind = storage::event_kind::msg;
@@ -50,10 +50,11 @@ std::optional<send_outcome> take_send(room_actor_ptr self, const std::string& us
   ev.target = req.reply_to;
   ev.meta = req.meta;
   ev.ts = st.next_ts();
+  in_flight_write w;
   w.cid = entry;
   w.accepted = now;
   w.waiting.push_back(make_waiter());
-  hand_to_writer(self, std::move(w));
+  hand_to_writer(self, std::move(write), std::move(w));
   return std::nullopt;
 }
 

@@ -34,9 +34,13 @@ struct subscriber {
   std::vector<event_ptr> held;
 };
 
-/// A write handed to the writer and not yet committed, with whoever waits for it.
+/// A write handed to the writer and not yet committed, with whoever waits for it. The
+/// event itself travels to the writer and comes back committed; this keeps only what the
+/// commit's answer needs (moved twice per write, so it stays small).
 struct in_flight_write {
-  pending_write write;  ///< Its event (`ev`) is with the writer, which returns it committed.
+  bool is_event = true;
+  storage::read_marker read;                      ///< When !is_event: the marker it moves.
+  std::vector<storage::member_change> members;  ///< With a `member` event: applied after it.
   /// Nearly always one: inline, so a send costs no allocation for it.
   boost::container::small_vector<write_waiter, 1> waiting;
   cid_table::handle cid = cid_table::none;  ///< A message's entry in room_state::cids.
@@ -65,8 +69,8 @@ struct room_state {
   int64_t next_seq = 1;  ///< Next seq to assign (head + uncommitted events + 1).
   int64_t last_ts = 0;   ///< ts never goes backwards within a room.
 
-  /// In blocks of 32: std::deque keeps an element of over 256 B (this one is 416) in a
-  /// block of its own, an allocation and a free per write.
+  /// In blocks of 32: std::deque keeps an element of over 256 B in a block of its own, an
+  /// allocation and a free per write.
   boost::container::deque<in_flight_write, void,
                           boost::container::deque_options_t<boost::container::block_size<32>>>
     in_flight;
