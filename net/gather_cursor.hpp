@@ -26,6 +26,10 @@ public:
     next_ = 0;
   }
 
+  /// Room for `n` buffers in one allocation (a write's buffers are known before they are
+  /// added; growing step by step was an allocation per doubling, per write).
+  void reserve(size_t n) { iov_.reserve(n); }
+
   /// Adds a buffer (skipped when empty); it must stay valid until the write completes.
   void add(const void* data, size_t size) {
     if (size > 0)

@@ -549,8 +549,11 @@ std::optional<std::string> event_text(const event_payload& ev) {
 }
 
 std::optional<std::string> reply_text(const reply& r) {
-  json_text out(r.id.text.size() + 64);
-  if (auto ok = std::get_if<ok_send>(&r.body))
+  // The keys, the numbers and the quotes of the longest (an ok to a send) take under 96
+  // characters besides the room and the id: one allocation per reply.
+  auto ok = std::get_if<ok_send>(&r.body);
+  json_text out(r.id.text.size() + (ok ? ok->room.size() : 0) + 96);
+  if (ok)
     put_ok_send(out, *ok);
   else if (std::holds_alternative<ok_empty>(r.body))
     out.field("t", "ok");

@@ -150,6 +150,10 @@ void ws_connection::on_flush() {
   }
   // After flush_posted_ is cleared: a lane_done that this misses asks for a flush of its own.
   return_lane_slots();
+  // One allocation for the whole flush, not one per doubling; geometric still, for a
+  // queue that grows over several flushes (a slow reader).
+  if (auto need = queue_.size() + items.size(); need > queue_.capacity())
+    queue_.reserve(std::max(need, 2 * queue_.capacity()));
   for (auto& item : items) {
     if (phase_ == phase::closing || phase_ == phase::closed)
       break;
@@ -195,6 +199,7 @@ void ws_connection::do_write() {
     queue_.erase(queue_.begin(), end);
   }
   gather_.clear();
+  gather_.reserve(2 * in_write_.size());  // a header and a payload per frame
   for (auto& f : in_write_) {
     const auto& p = f.payload(enc_);
     gather_.add(f.header, f.header_size);
