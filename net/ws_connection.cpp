@@ -113,7 +113,8 @@ void ws_connection::deliver_all(std::span<const actors::event_ptr> evs) {
 }
 
 void ws_connection::send_reply(actors::reply r) {
-  push(std::move(r));
+  // Encoded here, on the session's thread: the inbox then holds bytes, not a decoded reply.
+  push(reply_frame(r));
 }
 
 void ws_connection::close(actors::close_code code, std::string reason) {
@@ -162,18 +163,20 @@ void ws_connection::on_flush() {
   do_write();
 }
 
+ws_connection::owned_frame ws_connection::reply_frame(const actors::reply& r) const {
+  return owned_frame{data_opcode(), encode_reply(r, enc_)};
+}
+
 void ws_connection::enqueue(outbound& item) {
   out_frame f;
-  ws_opcode op = enc_ == actors::encoding::msgpack ? ws_opcode::binary : ws_opcode::text;
+  ws_opcode op = data_opcode();
   if (auto ev = std::get_if<actors::event_ptr>(&item)) {
     f.shared = std::move(*ev);
-  } else if (auto r = std::get_if<actors::reply>(&item)) {
-    f.owned = encode_reply(*r, enc_);
   } else {
-    auto& c = std::get<control_frame>(item);
-    op = c.op;
-    f.owned = std::move(c.payload);
-    f.is_close = c.op == ws_opcode::close;
+    auto& o = std::get<owned_frame>(item);
+    op = o.op;
+    f.owned = std::move(o.payload);
+    f.is_close = o.op == ws_opcode::close;
   }
   auto size = f.payload(enc_).size();
   f.header_size = static_cast<uint8_t>(write_frame_header(f.header, op, size));
@@ -275,8 +278,7 @@ void ws_connection::release_idle_buffers() {
 }
 
 void ws_connection::reply_now(actors::request_id id, actors::reply_body body) {
-  actors::reply r{std::move(id), std::move(body)};
-  outbound item{std::move(r)};
+  outbound item{reply_frame(actors::reply{std::move(id), std::move(body)})};
   enqueue(item);
   do_write();
 }
@@ -300,7 +302,7 @@ void ws_connection::start_close(uint16_t code, std::string_view reason) {
       queued_bytes_ -= f.header_size + f.payload(enc_).size();
     queue_.clear();
   }
-  outbound frame{control_frame{ws_opcode::close, close_payload(code, reason)}};
+  outbound frame{owned_frame{ws_opcode::close, close_payload(code, reason)}};
   enqueue(frame);
   close_queued_ = true;
   // Bound the whole closing handshake, also for a peer that stopped reading (on_tick).
@@ -382,7 +384,7 @@ void ws_connection::on_tick(clock::time_point now) {
     }
     ++unanswered_pings_;
     next_ping_ = now + std::chrono::milliseconds{ctx_->settings().heartbeat_ms};
-    outbound ping{control_frame{ws_opcode::ping, {}}};
+    outbound ping{owned_frame{ws_opcode::ping, {}}};
     enqueue(ping);
     do_write();
   }

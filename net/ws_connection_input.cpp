@@ -132,7 +132,7 @@ void ws_connection::on_message(ws_message& m) {
   unanswered_pings_ = 0;  // any frame shows the peer is alive
   switch (m.op) {
     case ws_opcode::ping: {
-      outbound pong_frame{control_frame{ws_opcode::pong, std::move(m.payload)}};
+      outbound pong_frame{owned_frame{ws_opcode::pong, std::move(m.payload)}};
       enqueue(pong_frame);
       do_write();
       return;
