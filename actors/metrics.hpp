@@ -36,9 +36,17 @@ private:
 /// client, and the text format is a dozen lines (net/metrics_text.cpp).
 class histogram {
 public:
+  /// Buckets at most, the +Inf one included (so that a histogram_batch fits on the stack).
+  static constexpr size_t max_buckets = 24;
+
+  /// Throws std::invalid_argument for more than max_buckets - 1 bounds.
   explicit histogram(std::vector<double> bounds);
 
   void observe(double v);
+  /// The bucket `v` counts into: the first whose bound holds it, else the +Inf one.
+  size_t bucket_of(double v) const;
+  /// Adds a batch's counts (`counts[i]` into bucket i), its count and its sum in millionths.
+  void add(const std::array<uint64_t, max_buckets>& counts, uint64_t count, uint64_t sum_micros);
 
   const std::vector<double>& bounds() const { return bounds_; }
   /// Per-bucket (not cumulative) counts; the last one is the +Inf bucket.
@@ -51,6 +59,34 @@ private:
   std::unique_ptr<std::atomic<uint64_t>[]> buckets_;
   std::atomic<uint64_t> count_{0};
   std::atomic<uint64_t> sum_micros_{0};  ///< The sum in millionths (of seconds, or units).
+};
+
+/// Observations counted on one thread and added to a histogram when the batch ends: one
+/// atomic add per bucket touched, not three per observation. A socket write observes the
+/// delivery latency of every frame in it (~50 under load), and the per-frame adds were
+/// 2 % of the broker.
+class histogram_batch {
+public:
+  explicit histogram_batch(histogram& h) : h_(h) {}
+  histogram_batch(const histogram_batch&) = delete;
+  histogram_batch& operator=(const histogram_batch&) = delete;
+  ~histogram_batch() {
+    if (count_ > 0)
+      h_.add(counts_, count_, sum_micros_);
+  }
+
+  void observe(double v) {
+    ++counts_[h_.bucket_of(v)];
+    ++count_;
+    if (v > 0)
+      sum_micros_ += static_cast<uint64_t>(v * 1e6);
+  }
+
+private:
+  histogram& h_;
+  std::array<uint64_t, histogram::max_buckets> counts_{};
+  uint64_t count_ = 0;
+  uint64_t sum_micros_ = 0;
 };
 
 /// Everything /metrics reports, process-wide: the actors and the net layer count into it

@@ -228,13 +228,13 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
     st.broadcast_all(fresh);
     fresh.clear();
   };
-  bool grew = false;
-  auto& m = global_metrics();
+  uint64_t committed = 0;
+  histogram_batch ack_latency{global_metrics().ack_latency};
   auto committed_at = std::chrono::steady_clock::now();  // one commit, one moment
   for (uint64_t i = 0; i < count && !st.in_flight.empty(); ++i) {
     auto w = std::move(st.in_flight.front());
     st.in_flight.pop_front();
-    m.ack_latency.observe(std::chrono::duration<double>(committed_at - w.accepted).count());
+    ack_latency.observe(std::chrono::duration<double>(committed_at - w.accepted).count());
     if (w.is_event) {
       if (next_event == events.size()) {
         // Cannot happen (the writer returns every event it committed, in order); if it
@@ -246,8 +246,7 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
         continue;
       }
       auto& ev = events[next_event++];
-      grew = true;
-      m.events_committed.inc();
+      ++committed;
       ok_send ok{st.id, ev.seq, ev.ts};
       fresh.push_back(record_committed(self, std::move(ev), w.cid));
       if (!w.members.empty()) {
@@ -268,8 +267,10 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
     }
   }
   flush_fresh();
-  if (grew)
+  if (committed > 0) {
+    global_metrics().events_committed.inc(committed);
     notify_conversations(self);
+  }
   schedule_idle_check(self);
   settle_drain(self);
 }

@@ -246,13 +246,15 @@ void ws_connection::on_write(boost::system::error_code ec) {
   writing_ = false;
   bool wrote_close = false;
   auto now = std::chrono::steady_clock::now();
-  auto& m = actors::global_metrics();
-  for (auto& f : in_write_) {
-    if (f.shared && !ec)
-      m.delivery_latency.observe(std::chrono::duration<double>(now - f.shared->created()).count());
-    if (phase_ != phase::closed)  // teardown has zeroed the count already
-      queued_bytes_ -= f.header_size + f.payload(enc_).size();
-    wrote_close |= f.is_close;
+  {
+    actors::histogram_batch delivery_latency{actors::global_metrics().delivery_latency};
+    for (auto& f : in_write_) {
+      if (f.shared && !ec)
+        delivery_latency.observe(std::chrono::duration<double>(now - f.shared->created()).count());
+      if (phase_ != phase::closed)  // teardown has zeroed the count already
+        queued_bytes_ -= f.header_size + f.payload(enc_).size();
+      wrote_close |= f.is_close;
+    }
   }
   in_write_.clear();
   if (queue_.empty())

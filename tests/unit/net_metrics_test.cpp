@@ -1,7 +1,9 @@
 #define CAF_SUITE net_metrics
 #include "caf/test/unit_test.hpp"
 
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "actors/metrics.hpp"
 #include "net/metrics_text.hpp"
@@ -16,6 +18,44 @@ CAF_TEST(histograms count into the first bucket that holds the value) {
   CAF_CHECK_EQUAL(h.count(), 7u);
   CAF_CHECK_LESS(h.sum() - 119.0, 1e-6);
   CAF_CHECK_GREATER(h.sum() - 119.0, -1e-6);
+}
+
+CAF_TEST(a histogram batch adds what it counted when it ends and not before) {
+  actors::histogram direct{{1, 2, 5}};
+  actors::histogram batched{{1, 2, 5}};
+  std::vector<double> values{0.5, 1.0, 1.5, 4.0, 5.0, 7.0, 100.0, 0.0, 2.0};
+  {
+    actors::histogram_batch batch{batched};
+    for (double v : values) {
+      direct.observe(v);
+      batch.observe(v);
+    }
+    CAF_CHECK_EQUAL(batched.count(), 0u);
+  }
+  CAF_CHECK_EQUAL(batched.counts(), direct.counts());
+  CAF_CHECK_EQUAL(batched.count(), direct.count());
+  CAF_CHECK_EQUAL(batched.sum(), direct.sum());
+  {
+    actors::histogram_batch empty{batched};
+  }
+  CAF_CHECK_EQUAL(batched.count(), values.size());
+}
+
+CAF_TEST(a histogram refuses more bounds than a batch can count) {
+  std::vector<double> bounds(actors::histogram::max_buckets - 1);
+  for (size_t i = 0; i < bounds.size(); ++i)
+    bounds[i] = static_cast<double>(i);
+  actors::histogram largest{bounds};
+  largest.observe(1e9);
+  CAF_CHECK_EQUAL(largest.counts().back(), 1u);
+  bounds.push_back(1e6);
+  bool refused = false;
+  try {
+    actors::histogram too_many{bounds};
+  } catch (const std::invalid_argument&) {
+    refused = true;
+  }
+  CAF_CHECK(refused);
 }
 
 CAF_TEST(the text format is cumulative with an Inf bucket and a sum and count) {
