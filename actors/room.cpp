@@ -188,7 +188,9 @@ void notify_conversations(room_actor_ptr self) {
 /// Records a committed event: head, idempotency cache, resume tail. Returns it shared, for
 /// the fan-out. `cid`: the event's entry, when it was sent from this room (else one is
 /// made here).
+/// `at`: the moment of the commit (delivery latency counts from it).
 event_ptr record_committed(room_actor_ptr self, storage::event ev,
+                           std::chrono::steady_clock::time_point at,
                            cid_table::handle cid = cid_table::none) {
   auto& st = self->state;
   st.head = std::max(st.head, ev.seq);
@@ -201,7 +203,7 @@ event_ptr record_committed(room_actor_ptr self, storage::event ev,
   } else if (cid != cid_table::none) {
     st.forget_cid(cid);
   }
-  auto ptr = make_event(std::move(ev));
+  auto ptr = make_event(std::move(ev), at);
   st.append_tail(ptr);
   st.lines.add(ptr);
   return ptr;
@@ -209,7 +211,7 @@ event_ptr record_committed(room_actor_ptr self, storage::event ev,
 
 /// Records a committed event and pushes it to the subscribers.
 void publish_committed(room_actor_ptr self, storage::event ev) {
-  self->state.broadcast(record_committed(self, std::move(ev)));
+  self->state.broadcast(record_committed(self, std::move(ev), std::chrono::steady_clock::now()));
 }
 
 /// `events`: the committed events, in order, back from the writer (the in-flight writes
@@ -248,7 +250,7 @@ void on_committed(room_actor_ptr self, uint64_t count, std::vector<storage::even
       auto& ev = events[next_event++];
       ++committed;
       ok_send ok{st.id, ev.seq, ev.ts};
-      fresh.push_back(record_committed(self, std::move(ev), w.cid));
+      fresh.push_back(record_committed(self, std::move(ev), committed_at, w.cid));
       if (!w.members.empty()) {
         flush_fresh();
         apply_member_changes(self, w.members);  // after the event reached everyone

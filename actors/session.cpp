@@ -375,11 +375,13 @@ void handle(session_actor_ptr self, const taken& t, ping_req&) {
 }
 
 /// Checks rate, load and the request's own fields; answers and returns false if refused.
+/// `now`: the actor clock's reading when the session took the batch the request came in.
 template <class Req>
-bool admit(session_actor_ptr self, const request_id& id, const Req& r) {
+bool admit(session_actor_ptr self, const request_id& id, const Req& r,
+           caf::actor_clock::time_point now) {
   auto& st = self->state;
   if (st.cfg->limiter)
-    if (auto wait = st.cfg->limiter->take(st.user, self->clock().now())) {
+    if (auto wait = st.cfg->limiter->take(st.user, now)) {
       global_metrics().rate_limited.inc();
       answer_error(self, id, {error_code::rate_limited, "too many requests", *wait});
       return false;
@@ -418,7 +420,7 @@ std::optional<taken> open(session_actor_ptr self, inbound& in, const take_time& 
   return std::visit(
     [&](auto& req) -> std::optional<taken> {
       auto& st = self->state;
-      if (!admit(self, in.id, req)) {
+      if (!admit(self, in.id, req, now.actor)) {
         if (in.lane)
           st.link->lane_done();
         return std::nullopt;

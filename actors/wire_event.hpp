@@ -22,7 +22,10 @@ public:
   using encoder = std::string (*)(const event_payload&, encoding);
 
   explicit wire_event(event_payload payload)
-    : payload_(std::move(payload)), created_(std::chrono::steady_clock::now()) {}
+    : wire_event(std::move(payload), std::chrono::steady_clock::now()) {}
+  /// `created`: when the room made it, read once for a whole commit's events.
+  wire_event(event_payload payload, std::chrono::steady_clock::time_point created)
+    : payload_(std::move(payload)), created_(created) {}
 
   /// When the room made it (after the commit, for persistent events): delivery latency is
   /// measured from here to the socket write.
@@ -77,6 +80,10 @@ using event_ptr = std::shared_ptr<const wire_event>;
 
 inline event_ptr make_event(event_payload p) {
   return std::make_shared<const wire_event>(std::move(p));
+}
+
+inline event_ptr make_event(event_payload p, std::chrono::steady_clock::time_point created) {
+  return std::make_shared<const wire_event>(std::move(p), created);
 }
 
 }  // namespace parley::actors
