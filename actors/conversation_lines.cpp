@@ -53,8 +53,9 @@ void conversation_lines::add(const event_ptr& ptr) {
     changes_.push_back(ptr);
     return;
   }
-  msgs_.emplace_back(ev->seq, ev->sender);
-  by_sender_[ev->sender].seqs.push_back(ev->seq);
+  auto& entry = *by_sender_.try_emplace(ev->sender).first;
+  entry.second.seqs.push_back(ev->seq);
+  msgs_.emplace_back(ev->seq, &entry);
   if (static_cast<int64_t>(msgs_.size()) > unread_window)
     drop_oldest();
   last_ = ptr;
@@ -64,13 +65,13 @@ void conversation_lines::add(const event_ptr& ptr) {
 }
 
 void conversation_lines::drop_oldest() {
-  auto i = by_sender_.find(msgs_.front().second);
+  auto* entry = msgs_.front().second;
   msgs_.pop_front();
-  if (i == by_sender_.end())
-    return;  // cannot happen: every message in the window is indexed
-  auto& s = i->second;
+  auto& s = entry->second;
   if (++s.first == s.seqs.size()) {
-    by_sender_.erase(i);
+    // Its last message here: nothing points to the entry now. (By iterator: erasing by
+    // key would hand erase a reference into the element it destroys.)
+    by_sender_.erase(by_sender_.find(entry->first));
   } else if (s.first * 2 > s.seqs.size()) {
     s.seqs.erase(s.seqs.begin(), s.seqs.begin() + static_cast<std::ptrdiff_t>(s.first));
     s.first = 0;
