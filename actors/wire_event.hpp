@@ -21,10 +21,9 @@ class wire_event {
 public:
   using encoder = std::string (*)(const event_payload&, encoding);
 
-  explicit wire_event(event_payload payload)
-    : wire_event(std::move(payload), std::chrono::steady_clock::now()) {}
-  /// `created`: when the room made it, read once for a whole commit's events.
-  wire_event(event_payload payload, std::chrono::steady_clock::time_point created)
+  /// `created`: when the room made it (a commit's events share the commit's reading).
+  explicit wire_event(event_payload payload,
+                      std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now())
     : payload_(std::move(payload)), created_(created) {}
 
   /// When the room made it (after the commit, for persistent events): delivery latency is
@@ -78,11 +77,8 @@ private:
 
 using event_ptr = std::shared_ptr<const wire_event>;
 
-inline event_ptr make_event(event_payload p) {
-  return std::make_shared<const wire_event>(std::move(p));
-}
-
-inline event_ptr make_event(event_payload p, std::chrono::steady_clock::time_point created) {
+inline event_ptr make_event(event_payload p, std::chrono::steady_clock::time_point created =
+                                                 std::chrono::steady_clock::now()) {
   return std::make_shared<const wire_event>(std::move(p), created);
 }
 
