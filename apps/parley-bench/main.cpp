@@ -4,19 +4,20 @@
 //   parley-bench SCENARIO --system parley|wspeer|socketio|nats --port P [--host H]
 //                [--secret S] [--source-ips N] [--processes K]
 //     fanout:  --rooms R --subscribers S --publishers P --rate MSGS_PER_S --duration D
-//              --warmup W [--in-flight W]
+//              --warmup W [--in-flight W] [--cids counter|uuid]
 //                              R rooms x S subscribers x P publishers; every body carries
 //                              publisher, counter and send time (CLOCK_MONOTONIC), so each
 //                              subscriber measures delivery latency and finds lost,
 //                              duplicated and reordered messages; publishers measure acks.
 //                              --rate 0: closed loop, each publisher keeps W sends unacked
-//                              (the server's saturation throughput)
+//                              (the server's saturation throughput); --cids: each send's
+//                              cid "<user>-<n>" (default) or a random UUID (client_ids.hpp)
 //     connect: --connections N [--rooms R] [--hold S] [--server-pid PID] [--history M]
 //                              N connections, each joined to a room, held; connect rate,
 //                              failures, and the server's RSS growth per connection;
 //                              --history: M messages stored in each room first, and each
 //                              join asks for them (`since` 0: a reconnect storm's replay)
-//     durable: --rooms R --in-flight W --duration D
+//     durable: --rooms R --in-flight W --duration D [--cids counter|uuid]
 //                              each room's sender keeps W sends outstanding: events/s, acks
 //   parley-bench fsync --dir D [--count N] [--bytes B] [--interval-us I]
 //                              no server: N writes of B bytes on D's file system, each
@@ -60,9 +61,10 @@ void usage() {
     "         --port P [--host 127.0.0.1] [--secret S] [--source-ips N] [--processes K]\n"
     "  fanout:  --rooms R --subscribers S --publishers P --rate N --duration D --warmup W\n"
     "           [--in-flight W]   (--rate 0: closed loop, W unacked sends per publisher)\n"
+    "           [--cids counter|uuid]   (each send's cid: <user>-<n>, or a random UUID)\n"
     "  connect: --connections N [--rooms R] [--hold S] [--server-pid PID]\n"
     "           [--history M]   (parley: M messages per room first; each join replays them)\n"
-    "  durable: --rooms R --in-flight W --duration D\n"
+    "  durable: --rooms R --in-flight W --duration D [--cids counter|uuid]\n"
     "usage: parley-bench fsync --dir D [--count 2000] [--bytes 12288] [--interval-us 2000]\n"
     "usage: parley-bench tcpsend [--connections 2000] [--bytes 160] [--seconds 3]\n"
     "         [--receiver-cpu C]\n",
@@ -135,6 +137,14 @@ bool parse(int argc, char** argv, options& o) {
     else if (k == "--history") o.history = std::max(0, std::stoi(v));
     else if (k == "--server-pid") o.server_pid = std::stoi(v);
     else if (k == "--in-flight") o.in_flight = std::max(1, std::stoi(v));
+    else if (k == "--cids") {
+      auto style = parse_cid_style(v);
+      if (!style) {
+        std::fprintf(stderr, "parley-bench: --cids is counter or uuid, not %s\n", v.c_str());
+        return false;
+      }
+      o.cids = *style;
+    }
     else return false;
     return true;
   });
@@ -398,6 +408,7 @@ int main(int argc, char** argv) {
     add("rooms", std::to_string(o.rooms));
     add("subscribers", std::to_string(o.subscribers));
     add("publishers", std::to_string(o.publishers));
+    add("cids", std::string{"\""} + to_string(o.cids) + "\"");
     add("rate", std::to_string(static_cast<int64_t>(o.rate)));
     add("duration_s", std::to_string(o.duration));
     add("sent", std::to_string(r.sent));

@@ -76,7 +76,8 @@ class shard_run {
 public:
   shard_run(const options& o, int shard, int shards)
     : o_(o), shard_(shard), shards_(shards), roles_(roles_of(o, shard, shards)),
-      joined_(roles_.size(), false) {}
+      joined_(roles_.size(), false),
+      cids_(o.cids, std::random_device{}() ^ (uint64_t(shard) << 32)) {}
 
   shard_result run(const coordination& co) {
     connect_all();
@@ -235,7 +236,7 @@ private:
     else
       ++result_.acked;  // NATS does not acknowledge: counted as sent
     ++result_.sent;
-    c.publish(r.user + "-" + std::to_string(n), body, id);
+    c.publish(cids_.next(r.user, n), body, id);
   }
 
   void start_clock() {
@@ -317,6 +318,7 @@ private:
   std::vector<std::shared_ptr<client>> clients_;
   std::vector<subscriber_state> subs_;
   std::vector<bool> joined_;
+  cid_source cids_;
   std::unordered_map<int, int64_t> counters_;
   std::unordered_map<int64_t, int64_t> sent_at_;  ///< (client, id) -> send time
   size_t ready_ = 0;

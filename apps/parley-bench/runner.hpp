@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "client_ids.hpp"
 #include "hdr_histogram.hpp"
 
 namespace parley::bench {
@@ -30,6 +31,8 @@ struct options {
   int history = 0;  ///< parley: messages stored per room before the storm; joins replay them
   // durable
   int in_flight = 16;
+  // fanout, durable
+  cid_style cids = cid_style::counter;
 };
 
 /// What one process measured; processes' results merge into the run's.

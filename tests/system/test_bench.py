@@ -69,6 +69,24 @@ def test_closed_loop_fanout_keeps_its_window_full_and_loses_nothing(broker):
     assert r["delivered"] == r["acked"] * 50
 
 
+def test_uuid_cids_are_stored_once_each_and_lose_nothing(broker):
+    # Random UUIDs as cids (what browser clients send): each send is a new message, none is
+    # mistaken for a retry of another, and the run reports the style it used.
+    r, err = bench(broker, "fanout", "--rooms", 2, "--subscribers", 10, "--publishers", 2,
+                   "--rate", 0, "--in-flight", 8, "--duration", 1, "--warmup", 0.3,
+                   "--cids", "uuid")
+    check_clean(r, err)
+    assert r["cids"] == "uuid"
+    assert r["acked"] == r["sent"] > 16
+    assert r["delivered"] == r["acked"] * 10
+
+
+def test_an_unknown_cid_style_is_refused_before_connecting(broker):
+    p = run_bench("fanout", "--port", broker.port, "--secret", broker.secret, "--cids", "ulid")
+    assert p.returncode == 2
+    assert "--cids is counter or uuid, not ulid" in p.stderr
+
+
 def test_durable_scenario_counts_acked_events(broker):
     r, err = bench(broker, "durable", "--rooms", 4, "--in-flight", 4, "--duration", 1)
     check_clean(r, err)
