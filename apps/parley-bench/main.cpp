@@ -119,6 +119,7 @@ bool parse(int argc, char** argv, options& o) {
   if (o.scenario != "fanout" && o.scenario != "connect" && o.scenario != "durable")
     return false;
   bool rooms_given = false;
+  std::string cids = "counter";
   bool known = each_option(argc, argv, [&](const std::string& k, const std::string& v) {
     if (k == "--system") o.system = v;
     else if (k == "--host") o.host = v;
@@ -137,19 +138,18 @@ bool parse(int argc, char** argv, options& o) {
     else if (k == "--history") o.history = std::max(0, std::stoi(v));
     else if (k == "--server-pid") o.server_pid = std::stoi(v);
     else if (k == "--in-flight") o.in_flight = std::max(1, std::stoi(v));
-    else if (k == "--cids") {
-      auto style = parse_cid_style(v);
-      if (!style) {
-        std::fprintf(stderr, "parley-bench: --cids is counter or uuid, not %s\n", v.c_str());
-        return false;
-      }
-      o.cids = *style;
-    }
+    else if (k == "--cids") cids = v;
     else return false;
     return true;
   });
   if (!known)
     return false;
+  auto style = parse_cid_style(cids);
+  if (!style) {
+    std::fprintf(stderr, "parley-bench: --cids is counter or uuid, not %s\n", cids.c_str());
+    return false;
+  }
+  o.cids = *style;
   if (o.scenario == "connect" && !rooms_given)
     o.rooms = std::max(1, o.connections / 100);  // rooms of 100, as in a busy app
   if (!make_protocol(o.system)) {
