@@ -26,6 +26,9 @@
 #   fanout-many-low   fanout-many at LOW_RATE msg/s in total, the same for every system (500:
 #                  under 1 % of any system's saturation here): the delivery latency of a
 #                  system with nothing to do, the floor under its latency at half load
+#   fanout-many-uuid  fanout-many with each send's cid a random UUID (parley-bench --cids
+#                  uuid), as browser clients make them, instead of "<user>-<counter>": what
+#                  Parley's unique (room, sender, cid) index costs then (UUID_SYSTEMS only)
 #   connect        CONNECT_N idle connections, each joined to one of CONNECT_ROOMS rooms;
 #                  memory per connection = the server's RSS delta (/proc/PID/status) / N
 #   durable        DURABLE_ROOMS rooms, DURABLE_IN_FLIGHT sends outstanding per room (closed
@@ -49,14 +52,15 @@
 #
 # Environment (defaults in brackets; QUICK=1 changes the sizes, see below):
 #   RUNS [3]  SYSTEMS [all]
-#   SCENARIOS [fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low connect
-#              durable fsync tcpsend]
+#   SCENARIOS [fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low
+#              fanout-many-uuid connect durable fsync tcpsend]
 #   SERVER_CPUS [0]  BENCH_CPUS [1]  DURATION [10]  WARMUP [2]  SOURCE_IPS [4]
 #   FANOUT1_SUBSCRIBERS [2000]  FANOUT1_RATE [0]  FANOUT_IN_FLIGHT [64]
 #   FANOUT2_ROOMS [200]  FANOUT2_SUBSCRIBERS [10]  FANOUT2_RATE [0]  LOW_RATE [500]
 #   CONNECT_N [19000]  CONNECT_ROOMS [100]  CONNECT_HOLD [5]  CONNECT_PROCESSES [2]
 #   DURABLE_ROOMS [256]  DURABLE_IN_FLIGHT [16]  FSYNC_COUNT [2000]  TCPSEND_SECONDS [3]
 #   CONNECT_SYSTEMS [parley-sqlite wspeer socketio nats]  DURABLE_SYSTEMS [parley-sqlite parley-pg wspeer-pg]
+#   UUID_SYSTEMS [parley-sqlite parley-pg]
 #   PG_POOL_MAX [pg's default, 10]  NODE_OPTIONS_PEERS [--max-old-space-size=4096]
 #   PARLEY_BIN_DIR [build/apps]  PARLEY_BENCH [$PARLEY_BIN_DIR/parley-bench]
 #   NO_INSTALL=1 skips the installation step (apt-get / npm ci).
@@ -94,11 +98,14 @@ DURABLE_IN_FLIGHT=${DURABLE_IN_FLIGHT:-16}
 FSYNC_COUNT=${FSYNC_COUNT:-2000}
 TCPSEND_SECONDS=${TCPSEND_SECONDS:-3}
 OUT_DIR=${OUT_DIR:-$here/docs/benchmarks}
-SCENARIOS=${SCENARIOS:-fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low connect durable fsync tcpsend}
+SCENARIOS=${SCENARIOS:-fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low fanout-many-uuid connect durable fsync tcpsend}
 ALL_SYSTEMS="parley-sqlite parley-pg wspeer-pg wspeer socketio nats"
 SYSTEMS=${SYSTEMS:-$ALL_SYSTEMS}
 CONNECT_SYSTEMS=${CONNECT_SYSTEMS:-parley-sqlite wspeer socketio nats}
 DURABLE_SYSTEMS=${DURABLE_SYSTEMS:-parley-sqlite parley-pg wspeer-pg}
+# Random UUIDs as cids cost only a server that keeps them unique (the peers store or route
+# the cid as any other text), so the peers' fanout-many stands for theirs.
+UUID_SYSTEMS=${UUID_SYSTEMS:-parley-sqlite parley-pg}
 NODE_OPTIONS_PEERS=${NODE_OPTIONS_PEERS:---max-old-space-size=4096}
 bin=${PARLEY_BIN_DIR:-$here/build/apps}
 bench_bin=${PARLEY_BENCH:-$bin/parley-bench}
@@ -308,6 +315,10 @@ scenario_args() {  # scenario_args SCENARIO SYSTEM: the load generator's argumen
     fanout-many)
       echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
         --rate "$FANOUT2_RATE" --in-flight "$FANOUT_IN_FLIGHT" --duration "$DURATION" --warmup "$WARMUP" ;;
+    fanout-many-uuid)
+      echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
+        --rate "$FANOUT2_RATE" --in-flight "$FANOUT_IN_FLIGHT" --duration "$DURATION" --warmup "$WARMUP" \
+        --cids uuid ;;
     fanout-many-low)
       echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
         --rate "$LOW_RATE" --duration "$DURATION" --warmup "$WARMUP" ;;
@@ -324,7 +335,11 @@ systems_for() {  # the systems a scenario runs on, in SYSTEMS' order
   local allowed=$ALL_SYSTEMS s out=()
   [[ $1 == fsync ]] && { echo disk; return; }  # the machine itself, no server
   [[ $1 == tcpsend ]] && { echo loopback; return; }
-  case $1 in connect) allowed=$CONNECT_SYSTEMS ;; durable) allowed=$DURABLE_SYSTEMS ;; esac
+  case $1 in
+    connect) allowed=$CONNECT_SYSTEMS ;;
+    durable) allowed=$DURABLE_SYSTEMS ;;
+    fanout-many-uuid) allowed=$UUID_SYSTEMS ;;
+  esac
   for s in $SYSTEMS; do [[ " $allowed " == *" $s "* ]] && out+=("$s"); done
   echo "${out[@]}"
 }

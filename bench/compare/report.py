@@ -22,6 +22,7 @@ SCENARIO_TITLES = {
     "fanout-1-half": "Fan-out, one big room, at half of saturation",
     "fanout-many-half": "Fan-out, many small rooms, at half of saturation",
     "fanout-many-low": "Fan-out, many small rooms, at a low rate (the latency floor)",
+    "fanout-many-uuid": "Fan-out, many small rooms, random UUIDs as client ids",
     "connect": "Idle connections: memory",
     "durable": "Durable events (closed loop)",
     "fsync": "The disk: fdatasync after a small write (the floor under durable latency)",
@@ -199,6 +200,19 @@ def table(scenario, summary, systems):
             rows.append([what, fmt(m.get("sends_per_s")),
                          fmt(m.get("ns_per_send")), fmt(m.get("max_sends_per_s")),
                          counts])
+    elif scenario == "fanout-many-uuid":
+        # Against the same system's fanout-many (cids "<user>-<counter>"), and against NATS's
+        # fanout-many: the peers do not keep cids unique, so theirs is the same with UUIDs.
+        nats = summary.get(("fanout-many", "nats"), {}).get("median", {})
+        head = ["system", "deliveries/s", "delivery p50 µs", "delivery p99 µs", "server CPU µs/delivery",
+                "× its own with counter cids", "× NATS (fanout-many)", "runs ok/bad"]
+        for s, m, counts in measured(summary, scenario, systems):
+            own = summary.get(("fanout-many", s), {}).get("median", {})
+            rows.append([s, fmt(m.get("deliveries_per_s")), fmt(m.get("delivery_us_p50")),
+                         fmt(m.get("delivery_us_p99")), fmt(m.get("cpu_us_per_event")),
+                         fmt(ratio(m.get("deliveries_per_s"), own.get("deliveries_per_s")), "×"),
+                         fmt(ratio(m.get("deliveries_per_s"), nats.get("deliveries_per_s")), "×"),
+                         counts])
     elif scenario.endswith("-half") or scenario.endswith("-low"):
         # The last column: the p99 that no server on this machine could beat at this load,
         # from the same run's send probe (forced_delay_us); "–" without a probe.
@@ -243,6 +257,7 @@ def chart(summary, scenarios, systems, path):
         return False
     metric = {"fanout-1": ("deliveries_per_s", "deliveries/s"),
               "fanout-many": ("deliveries_per_s", "deliveries/s"),
+              "fanout-many-uuid": ("deliveries_per_s", "deliveries/s"),
               "connect": ("kib_per_connection", "KiB per idle connection (lower is better)"),
               "durable": ("events_per_s", "durable events/s")}
     shown = [s for s in scenarios if s in metric and any((s, x) in summary for x in systems)]
@@ -286,7 +301,7 @@ def main():
     systems = [s for s in order if any(k[1] == s for k in summary)]
     systems += sorted({k[1] for k in summary} - set(systems))
     scenarios = [s for s in ["fanout-1", "fanout-1-half", "fanout-many", "fanout-many-half", "fanout-many-low",
-                             "connect", "durable", "fsync", "tcpsend"]
+                             "fanout-many-uuid", "connect", "durable", "fsync", "tcpsend"]
                  if any(k[0] == s for k in summary)]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -107,3 +107,28 @@ def test_the_half_load_table_shows_the_floor_from_the_same_runs_send_probe(tmp_p
     assert "| 160-byte send, 2,000 connections | 200,000 | 5,000 | 200,000 | 3/0 |" in probe
     row = md.split("(`fanout-many-half`)")[1].split("##")[0]
     assert "| parley-sqlite | 47,000 | 470,000 | 30,000 | 120,000 | 150,000 | 2.13 | 8,511 | 1/0 |" in row
+
+
+def fanout_many(scenario, system, deliveries_per_s, cpu_s=10):
+    hist = {"p50": 100_000, "p90": 150_000, "p99": 200_000, "p999": 250_000, "max": 300_000,
+            "count": 9}
+    return {"run": 1, "scenario": scenario, "system": system, "rc": 0, "server_alive": 1,
+            "server_cpu_s": cpu_s, "pg_cpu_s": 0,
+            "bench": {"scenario": "fanout", "rate": 0, "rooms": 200, "subscribers": 10,
+                      "delivered": deliveries_per_s * 10, "deliveries_per_s": deliveries_per_s,
+                      "lost": 0, "duplicated": 0, "reordered": 0, "delivery_us": hist,
+                      "ack_us": hist}}
+
+
+def test_the_uuid_table_compares_each_system_with_its_own_counter_run_and_with_nats(tmp_path):
+    rows = [fanout_many("fanout-many", "parley-sqlite", 1_000_000),
+            fanout_many("fanout-many", "nats", 3_000_000),
+            fanout_many("fanout-many-uuid", "parley-sqlite", 500_000),
+            fanout_many("fanout-many-uuid", "parley-pg", 400_000)]
+    md = (run_report(tmp_path, rows) / "compare.md").read_text()
+    uuid = md.split("(`fanout-many-uuid`)")[1].split("##")[0]
+    # 10 s of CPU for 5,000,000 deliveries: 2 µs each; half its counter run; a sixth of NATS's
+    assert "| parley-sqlite | 500,000 | 100,000 | 200,000 | 2.00 | 0.50× | 0.17× | 1/0 |" in uuid
+    # No counter run of parley-pg in these rows: that ratio is left empty, not invented.
+    assert "| parley-pg | 400,000 | 100,000 | 200,000 | 2.50 | – | 0.13× | 1/0 |" in uuid
+    assert "nats" not in uuid
