@@ -22,7 +22,7 @@ SCENARIO_TITLES = {
     "fanout-1-half": "Fan-out, one big room, at half of saturation",
     "fanout-many-half": "Fan-out, many small rooms, at half of saturation",
     "fanout-many-low": "Fan-out, many small rooms, at a low rate (the latency floor)",
-    "fanout-many-uuid": "Fan-out, many small rooms, random UUIDs as client ids",
+    "fanout-many-uuid": "Fan-out, many small rooms, UUID cids",
     "connect": "Idle connections: memory",
     "durable": "Durable events (closed loop)",
     "fsync": "The disk: fdatasync after a small write (the floor under durable latency)",
@@ -266,7 +266,9 @@ def chart(summary, scenarios, systems, path):
     fig, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4.2), squeeze=False)
     colors = {"parley-sqlite": "#2b6cb0", "parley-pg": "#2c7a7b", "wspeer-pg": "#c05621",
               "wspeer": "#dd6b20", "socketio": "#805ad5", "nats": "#718096"}
+    axis_of = {}
     for ax, scn in zip(axes[0], shown):
+        axis_of[scn] = ax
         key, label = metric[scn]
         names, values = [], []
         for s in systems:
@@ -282,6 +284,12 @@ def chart(summary, scenarios, systems, path):
         ax.set_ylabel(label, fontsize=8)
         ax.tick_params(axis="x", labelrotation=35, labelsize=8)
         ax.tick_params(axis="y", labelsize=8)
+    # The UUID panel on the counter panel's scale: side by side, equal heights mean equal rates.
+    pair = [axis_of[k] for k in ("fanout-many", "fanout-many-uuid") if k in axis_of]
+    if len(pair) == 2:
+        top = max(a.get_ylim()[1] for a in pair)
+        for a in pair:
+            a.set_ylim(0, top)
     fig.suptitle("Parley vs peers (medians; server on one CPU, load generator on the other)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
