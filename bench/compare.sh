@@ -315,10 +315,8 @@ scenario_args() {  # scenario_args SCENARIO SYSTEM: the load generator's argumen
     fanout-many)
       echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
         --rate "$FANOUT2_RATE" --in-flight "$FANOUT_IN_FLIGHT" --duration "$DURATION" --warmup "$WARMUP" ;;
-    fanout-many-uuid)
-      echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
-        --rate "$FANOUT2_RATE" --in-flight "$FANOUT_IN_FLIGHT" --duration "$DURATION" --warmup "$WARMUP" \
-        --cids uuid ;;
+    fanout-many-uuid)  # fanout-many's own arguments, so the two stay the same run but for the cids
+      echo "$(scenario_args fanout-many "$2")" --cids uuid ;;
     fanout-many-low)
       echo fanout --rooms "$FANOUT2_ROOMS" --subscribers "$FANOUT2_SUBSCRIBERS" --publishers 1 \
         --rate "$LOW_RATE" --duration "$DURATION" --warmup "$WARMUP" ;;
