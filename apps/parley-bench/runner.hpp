@@ -39,6 +39,9 @@ struct options {
 struct shard_result {
   hdr_histogram delivery_us;
   hdr_histogram ack_us;
+  /// Open loop: how late each measured send left after its due time (the load
+  /// generator's own lag; large values mean it could not keep the rate it offered).
+  hdr_histogram send_late_us;
   int64_t sent = 0, acked = 0, delivered = 0, duplicated = 0, reordered = 0, errors = 0;
   int64_t connected = 0, failures = 0;
   /// Deliveries that arrived inside the measured window (the throughput figure); the

@@ -59,6 +59,12 @@ def test_open_loop_fanout_delivers_every_acked_message_to_every_subscriber(broke
     assert r["acked"] == r["sent"] > 100
     assert r["delivered"] == r["acked"] * 20
     assert r["delivery_us"]["count"] > 0 and r["delivery_us"]["p50"] > 0
+    # The schedule, whatever the timer's lag: 150 msg/s for 1.5 s is exactly 225 sends
+    # (one pacer sends every send due, also those it woke late for, and none due after).
+    assert r["sent"] == 225
+    # How late the measured sends left their schedule is reported (the load generator's lag).
+    assert 0 < r["send_late_us"]["count"] <= r["sent"]
+    assert r["send_late_us"]["max"] >= r["send_late_us"]["p50"] >= 0
 
 
 def test_closed_loop_fanout_keeps_its_window_full_and_loses_nothing(broker):
@@ -67,6 +73,7 @@ def test_closed_loop_fanout_keeps_its_window_full_and_loses_nothing(broker):
     check_clean(r, err)
     assert r["acked"] == r["sent"] > 16
     assert r["delivered"] == r["acked"] * 50
+    assert r["send_late_us"] is None  # no schedule to be late for
 
 
 def test_uuid_cids_are_stored_once_each_and_lose_nothing(broker):

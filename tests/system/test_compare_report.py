@@ -56,6 +56,8 @@ def test_the_floor_tables_hold_the_medians_and_keep_failed_runs_apart(tmp_path):
     low = md.split("(`fanout-many-low`)")[1].split("##")[0]
     # system, offered, deliveries/s, p50, p99, p99.9: the medians of the three runs
     assert "| parley-sqlite | 500 | 5,000 | 900 | 10,000 | 20,000 |" in low
+    # runs from before the load generator reported its lag: a dash, not a zero
+    assert low.split("| parley-sqlite |")[1].split("\n")[0].endswith("| – | – | 3/0 |")
     assert "| nats | 500 | 5,000 | 310 | 6,000 | 12,000 |" in low
     disk = md.split("(`fsync`)")[1]
     assert "| fdatasync | 380 | 380 | 900 | 1,800 | 2,700 | 3/1 |" in disk
@@ -91,11 +93,14 @@ def test_the_send_cost_bound_counts_the_deliveries_each_send_must_carry():
 
 def test_the_half_load_table_shows_the_floor_from_the_same_runs_send_probe(tmp_path):
     hist = {"p50": 30000, "p90": 90000, "p99": 120000, "p999": 150000, "max": 160000, "count": 9}
+    late = {"p50": 60, "p90": 150, "p99": 180, "p999": 250, "max": 900, "count": 9}
     half = {"run": 1, "scenario": "fanout-many-half", "system": "parley-sqlite", "rc": 0,
             "server_alive": 1, "server_cpu_s": 10, "pg_cpu_s": 0,
+            "bench_wall_user_sys_s": [13.5, 3.0, 4.25],
             "bench": {"scenario": "fanout", "rate": 47_000, "rooms": 200, "subscribers": 10,
                       "delivered": 4_700_000, "deliveries_per_s": 470_000, "lost": 0,
-                      "duplicated": 0, "reordered": 0, "delivery_us": hist, "ack_us": hist}}
+                      "duplicated": 0, "reordered": 0, "delivery_us": hist, "ack_us": hist,
+                      "send_late_us": late}}
     sends = [{"run": run, "scenario": "tcpsend", "system": "loopback", "rc": 0,
               "bench": {"scenario": "tcpsend", "system": "loopback", "connections": 2000,
                         "bytes": 160, "sends": 600_000, "seconds": 3.0, "sender_cpu_s": cpu,
@@ -106,7 +111,9 @@ def test_the_half_load_table_shows_the_floor_from_the_same_runs_send_probe(tmp_p
     # the median run: 3.0 s of CPU for 600,000 sends = 5,000 ns, 200,000 sends/s at most
     assert "| 160-byte send, 2,000 connections | 200,000 | 5,000 | 200,000 | 3/0 |" in probe
     row = md.split("(`fanout-many-half`)")[1].split("##")[0]
-    assert "| parley-sqlite | 47,000 | 470,000 | 30,000 | 120,000 | 150,000 | 2.13 | 8,511 | 1/0 |" in row
+    # then the load generator's lag (its sends' p99 behind schedule) and its CPU (user + sys)
+    assert ("| parley-sqlite | 47,000 | 470,000 | 30,000 | 120,000 | 150,000 | 2.13 | 8,511 | 180 "
+            "| 7.25 | 1/0 |") in row
 
 
 def fanout_many(scenario, system, deliveries_per_s, cpu_s=10):
