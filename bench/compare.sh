@@ -48,7 +48,9 @@
 #
 # Output: a table of medians and ratios on stdout; OUT_DIR (default docs/benchmarks, for
 # QUICK=1 build/compare-quick) gets compare.json (every run's figures + medians + machine),
-# compare.md (the tables) and compare.png (the chart).
+# compare.md (the tables) and compare.png (the chart). The open-loop tables also give the
+# load generator's lag (how late its sends left their schedule, p99) and its CPU time: a
+# load generator short of its core offers less than the rate and measures its own queue.
 #
 # Environment (defaults in brackets; QUICK=1 changes the sizes, see below):
 #   RUNS [3]  SYSTEMS [all]
