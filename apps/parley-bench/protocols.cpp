@@ -1,5 +1,7 @@
 #include "protocols.hpp"
 
+#include <string.h>  // memmem (GNU)
+
 #include <charconv>
 #include <deque>
 
@@ -17,11 +19,17 @@ int64_t int_after(std::string_view text, std::string_view key) {
 }
 
 /// The value of "body":"..." in a JSON text (bodies here never contain quotes).
+///
+/// memmem, not string_view::find: find looks for the needle's first character with memchr
+/// and compares from each one, and a JSON text is mostly quotes, so a delivery cost a dozen
+/// memchr calls; finding bodies was a third of the load generator's CPU in a fan-out to
+/// one room of 2,000, where the load generator is the limit.
 std::string_view body_of(std::string_view text) {
-  auto b = text.find("\"body\":\"");
-  if (b == std::string_view::npos)
+  static constexpr std::string_view key = "\"body\":\"";
+  auto* k = static_cast<const char*>(memmem(text.data(), text.size(), key.data(), key.size()));
+  if (k == nullptr)
     return {};
-  b += 8;
+  auto b = static_cast<size_t>(k - text.data()) + key.size();
   auto e = text.find('"', b);
   return e == std::string_view::npos ? std::string_view{} : text.substr(b, e - b);
 }
@@ -138,7 +146,10 @@ public:
 
   void parse(std::string_view f, std::vector<server_event>& ev,
              std::vector<std::string>& out) override {
-    bodies_.clear();  // the views of the previous call's events are no longer used
+    // What the previous call consumed goes only now: its events' views pointed into it.
+    buf_.erase(0, consumed_);
+    consumed_ = 0;
+    bodies_.clear();
     buf_.append(f);
     size_t pos = 0;
     for (;;) {
@@ -153,7 +164,7 @@ public:
         std::from_chars(line.data() + last + 1, line.data() + line.size(), n);
         if (buf_.size() < eol + 2 + n + 2)
           break;  // the payload is still on its way
-        bodies_.emplace_back(buf_.substr(eol + 2, n));
+        bodies_.emplace_back(eol + 2, n);  // where, not a copy: an allocation per delivery
         pos = eol + 2 + n + 2;
         continue;
       }
@@ -176,18 +187,19 @@ public:
       }
       pos = eol + 2;
     }
-    buf_.erase(0, pos);
-    // Views into bodies_ only now that it no longer grows (a reallocation would move short
-    // strings).
-    for (auto& b : bodies_)
-      ev.push_back({server_event::kind::delivery, -1, b});
+    consumed_ = pos;
+    for (auto [at, n] : bodies_)
+      ev.push_back({server_event::kind::delivery, -1, std::string_view{buf_}.substr(at, n)});
   }
 
   std::unique_ptr<protocol> clone() const override { return std::make_unique<nats_protocol>(); }
 
 private:
+  /// Bytes received and not yet parsed, after the `consumed_` bytes the previous call parsed
+  /// (kept until this call: the events it returned are views into them).
   std::string buf_;
-  std::vector<std::string> bodies_;
+  size_t consumed_ = 0;
+  std::vector<std::pair<size_t, size_t>> bodies_;  ///< this call's payloads in buf_: at, size
   bool connected_ = false;
   /// Request ids whose PING has not had its PONG yet, oldest first (join and publish are
   /// const: they build frames, this is their only bookkeeping).

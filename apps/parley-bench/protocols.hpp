@@ -49,7 +49,8 @@ public:
                               const std::string& body, int64_t id) const = 0;
 
   /// Parses one frame; may be called for frames carrying several protocol messages (NATS),
-  /// in which case events are appended in order.
+  /// in which case events are appended in order. An event's `body` is a view into the frame
+  /// or into the parser's own buffer: valid until the next call.
   virtual void parse(std::string_view frame, std::vector<server_event>& events,
                      std::vector<std::string>& out) = 0;
 
