@@ -369,7 +369,6 @@ int main(int argc, char** argv) {
   auto r = o.processes > 1 ? run_forked(o, rss_before, rss_after)
                            : run_alone(o, rss_before, rss_after);
   bool acks = make_protocol(o.system)->acks_publish();
-  bool open_loop = o.scenario == "fanout" && o.rate > 0;  // paced sends (open_loop_schedule)
 
   std::printf("%s on %s: ", o.scenario.c_str(), o.system.c_str());
   std::string json = R"({"scenario":")" + o.scenario + R"(","system":")" + o.system + "\"";
@@ -406,7 +405,7 @@ int main(int argc, char** argv) {
       print_latency("delivery", r.delivery_us);
     if (acks)
       print_latency("ack", r.ack_us);
-    if (open_loop)
+    if (o.open_loop())
       print_latency("send late", r.send_late_us);
     add("rooms", std::to_string(o.rooms));
     add("subscribers", std::to_string(o.subscribers));
@@ -424,7 +423,7 @@ int main(int argc, char** argv) {
     add("events_per_s", std::to_string(per_s(r.ack_us.count())));
     add("delivery_us", latency_json(r.delivery_us));
     add("ack_us", acks ? latency_json(r.ack_us) : "null");
-    add("send_late_us", open_loop ? latency_json(r.send_late_us) : "null");
+    add("send_late_us", o.open_loop() ? latency_json(r.send_late_us) : "null");
   }
   std::printf("%s}\n", json.c_str());
   return r.failures || r.duplicated || r.reordered ? 1 : 0;

@@ -28,10 +28,13 @@ namespace {
 /// most about this late, and the timer is re-armed at most 5,000 times a second.
 constexpr auto min_pacer_gap = std::chrono::microseconds{200};
 
+/// A steady-clock reading in nanoseconds (CLOCK_MONOTONIC: what bodies carry).
+int64_t ns_of(steady::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 int64_t mono_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           steady::now().time_since_epoch())
-    .count();
+  return ns_of(steady::now());
 }
 
 /// Somebody who connects, and what they do once ready.
@@ -205,9 +208,7 @@ private:
     ++result_.delivered;
     // One clock reading per delivery (two were an eighth of the load generator's CPU).
     last_arrival_ = steady::now();
-    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 last_arrival_.time_since_epoch())
-                 .count();
+    auto now = ns_of(last_arrival_);
     if (measuring(now) && last_arrival_ <= end_)
       ++result_.delivered_in_window;
     if (measuring(sent))
@@ -224,7 +225,7 @@ private:
   }
 
   /// Fan-out with --rate 0: publishers send as fast as acks come back (saturation).
-  bool closed_loop() const { return o_.rate <= 0; }
+  bool closed_loop() const { return !o_.open_loop(); }
 
   bool joined(int i) const { return i < static_cast<int>(joined_.size()) && joined_[i]; }
   void mark_joined(int i) { joined_[i] = true; }
@@ -284,8 +285,7 @@ private:
   void pace(asio::steady_timer& t, open_loop_schedule<steady>& schedule,
             const std::vector<client*>& pubs) {
     auto now = steady::now();
-    bool measured = measuring(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+    bool measured = measuring(ns_of(now));
     schedule.take_due(now, end_, [&](size_t i, steady::time_point due) {
       if (measured)
         result_.send_late_us.record(static_cast<uint64_t>(

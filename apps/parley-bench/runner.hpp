@@ -33,6 +33,10 @@ struct options {
   int in_flight = 16;
   // fanout, durable
   cid_style cids = cid_style::counter;
+
+  /// A fan-out at a set rate (open loop, paced: open_loop_schedule); with rate 0 the
+  /// publishers send as fast as acks come back (closed loop).
+  bool open_loop() const { return scenario == "fanout" && rate > 0; }
 };
 
 /// What one process measured; processes' results merge into the run's.
