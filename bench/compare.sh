@@ -36,10 +36,14 @@
 #   fsync          no server ("disk"): FSYNC_COUNT writes of 12 KiB in the servers' temp dir,
 #                  each followed by fdatasync, one every 2 ms (parley-bench fsync): what a
 #                  durable commit waits for, the floor under a durable server's latency
-#   tcpsend        no server ("loopback"): TCPSEND_SECONDS of 160-byte sends over 2,000
-#                  loopback TCP connections in turn from the servers' CPU, read on the load
-#                  generator's (parley-bench tcpsend): the CPU one unbatched delivery costs
-#                  any server here, from which report.py bounds the latency at half load
+#   tcpsend        no server: TCPSEND_SECONDS of 160-byte frames over 2,000 loopback TCP
+#                  connections in turn from the servers' CPU, read on the load generator's
+#                  (parley-bench tcpsend). "loopback": a frame per send, the CPU one
+#                  unbatched delivery costs any server here, from which report.py bounds
+#                  the latency at half load. "loopback-gather": 50 frames per send (one
+#                  sendmsg), about what the saturated fan-outs gather per call: the kernel's
+#                  part of a delivery there, which report.py subtracts from each server's
+#                  CPU per delivery (what is left is the server's own work)
 # Acknowledgements: Parley acks a send after its commit; wspeer-pg after its INSERT; wspeer
 # and Socket.IO at once; NATS's is the PONG to a PING after each PUB (what a NATS client's
 # flush waits for).
@@ -61,6 +65,7 @@
 #   FANOUT2_ROOMS [200]  FANOUT2_SUBSCRIBERS [10]  FANOUT2_RATE [0]  LOW_RATE [500]
 #   CONNECT_N [19000]  CONNECT_ROOMS [100]  CONNECT_HOLD [5]  CONNECT_PROCESSES [2]
 #   DURABLE_ROOMS [256]  DURABLE_IN_FLIGHT [16]  FSYNC_COUNT [2000]  TCPSEND_SECONDS [3]
+#   TCPSEND_GATHER [50]
 #   CONNECT_SYSTEMS [parley-sqlite wspeer socketio nats]  DURABLE_SYSTEMS [parley-sqlite parley-pg wspeer-pg]
 #   UUID_SYSTEMS [parley-sqlite parley-pg]
 #   PG_POOL_MAX [pg's default, 10]  NODE_OPTIONS_PEERS [--max-old-space-size=4096]
@@ -99,6 +104,7 @@ DURABLE_ROOMS=${DURABLE_ROOMS:-256}
 DURABLE_IN_FLIGHT=${DURABLE_IN_FLIGHT:-16}
 FSYNC_COUNT=${FSYNC_COUNT:-2000}
 TCPSEND_SECONDS=${TCPSEND_SECONDS:-3}
+TCPSEND_GATHER=${TCPSEND_GATHER:-50}
 OUT_DIR=${OUT_DIR:-$here/docs/benchmarks}
 SCENARIOS=${SCENARIOS:-fanout-1 fanout-1-half fanout-many fanout-many-half fanout-many-low fanout-many-uuid connect durable fsync tcpsend}
 ALL_SYSTEMS="parley-sqlite parley-pg wspeer-pg wspeer socketio nats"
@@ -334,7 +340,7 @@ scenario_args() {  # scenario_args SCENARIO SYSTEM: the load generator's argumen
 systems_for() {  # the systems a scenario runs on, in SYSTEMS' order
   local allowed=$ALL_SYSTEMS s out=()
   [[ $1 == fsync ]] && { echo disk; return; }  # the machine itself, no server
-  [[ $1 == tcpsend ]] && { echo loopback; return; }
+  [[ $1 == tcpsend ]] && { echo loopback loopback-gather; return; }
   case $1 in
     connect) allowed=$CONNECT_SYSTEMS ;;
     durable) allowed=$DURABLE_SYSTEMS ;;
@@ -361,26 +367,28 @@ measure_disk() {
   log "run $run fsync disk: rc=$rc $(grep -m1 '^fdatasync' "$dir/bench.out" || true)"
 }
 
-# measure_sends RUN: the send probe, sending from the servers' CPU, read on the load
-# generator's (as the servers' deliveries are).
+# measure_sends RUN SYSTEM: the send probe, sending from the servers' CPU, read on the load
+# generator's (as the servers' deliveries are); SYSTEM loopback: a frame per send,
+# loopback-gather: TCPSEND_GATHER frames per send.
 measure_sends() {
-  local run=$1 dir=$work/run rc=0 line
+  local run=$1 sys=$2 dir=$work/run rc=0 line frames=1
+  [[ $sys == loopback-gather ]] && frames=$TCPSEND_GATHER
   rm -rf "$dir"; mkdir -p "$dir"
   taskset -c "$SERVER_CPUS" "$bench_bin" tcpsend --connections 2000 --bytes 160 \
-    --seconds "$TCPSEND_SECONDS" --receiver-cpu "${BENCH_CPUS%%[,-]*}" \
+    --frames "$frames" --seconds "$TCPSEND_SECONDS" --receiver-cpu "${BENCH_CPUS%%[,-]*}" \
     >"$dir/bench.out" 2>"$dir/bench.err" || rc=$?
   line=$(grep '^{' "$dir/bench.out" | tail -1 || true)
   [[ -n $line ]] || line='{"error":"no JSON line from the load generator"}'
-  printf '{"run":%d,"scenario":"tcpsend","system":"loopback","rc":%d,"bench":%s}\n' \
-    "$run" "$rc" "$line" >>"$results"
-  log "run $run tcpsend loopback: rc=$rc $(grep -m1 'sends (' "$dir/bench.out" || true)"
+  printf '{"run":%d,"scenario":"tcpsend","system":"%s","rc":%d,"bench":%s}\n' \
+    "$run" "$sys" "$rc" "$line" >>"$results"
+  log "run $run tcpsend $sys: rc=$rc $(grep -m1 'sends (' "$dir/bench.out" || true)"
 }
 
 # measure RUN SCENARIO SYSTEM: one fresh server, one load-generator run, one JSON line.
 measure() {
   local run=$1 scn=$2 sys=$3 dir=$work/run rc=0 line
   [[ $scn == fsync ]] && { measure_disk "$run"; return; }
-  [[ $scn == tcpsend ]] && { measure_sends "$run"; return; }
+  [[ $scn == tcpsend ]] && { measure_sends "$run" "$sys"; return; }
   rm -rf "$dir"; mkdir -p "$dir"
   # The previous measurement's files (a database, a log) may still be on their way to the
   # disk; a durable server's syncs would wait behind them. Start every system on a quiet disk.
@@ -490,7 +498,7 @@ json.dump({
              "fanout-many": {"rooms": $FANOUT2_ROOMS, "subscribers": $FANOUT2_SUBSCRIBERS, "publishers_per_room": 1, "rate": $FANOUT2_RATE},
              "fanout-many-low": {"rate": $LOW_RATE},
              "fsync": {"count": $FSYNC_COUNT, "bytes": 12288, "interval_us": 2000},
-             "tcpsend": {"connections": 2000, "bytes": 160, "seconds": $TCPSEND_SECONDS},
+             "tcpsend": {"connections": 2000, "bytes": 160, "seconds": $TCPSEND_SECONDS, "gather_frames": $TCPSEND_GATHER},
              "connect": {"connections": $CONNECT_N, "rooms": $CONNECT_ROOMS, "hold_s": $CONNECT_HOLD, "processes": $CONNECT_PROCESSES},
              "durable": {"rooms": $DURABLE_ROOMS, "in_flight": $DURABLE_IN_FLIGHT},
              "fanout_in_flight": $FANOUT_IN_FLIGHT, "pg_pool_max": "${PG_POOL_MAX:-10 (pg default)}", "node_options": "$NODE_OPTIONS_PEERS"},

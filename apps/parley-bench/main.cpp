@@ -23,16 +23,20 @@
 //                              no server: N writes of B bytes on D's file system, each
 //                              followed by fdatasync, one every I us; the sync's latency
 //                              (the floor under a durable server's delivery latency)
-//   parley-bench tcpsend [--connections N] [--bytes B] [--seconds S] [--receiver-cpu C]
-//                              no server: sends of B bytes over N loopback TCP connections in
-//                              turn for S seconds, read by a thread on CPU C; the sending
-//                              thread's CPU per send (what one delivery costs a server that
-//                              cannot batch it with others)
+//   parley-bench tcpsend [--connections N] [--bytes B] [--frames K] [--seconds S]
+//                        [--receiver-cpu C]
+//                              no server: sends of K frames of B bytes (one sendmsg) over N
+//                              loopback TCP connections in turn for S seconds, read by a
+//                              thread on CPU C; the sending thread's CPU per send and per
+//                              frame (K = 1: what one delivery costs a server that cannot
+//                              batch it with others; K = 50: the kernel's part of a delivery
+//                              in a saturated fan-out)
 //
 // One single-threaded event loop per process; --processes splits the connections over
 // several (one process may hold at most ~20,000 file descriptors here), --source-ips
 // spreads them over 127.0.0.1 .. 127.0.0.N (each address pair has ~28k ephemeral ports).
 // Prints a table, then one JSON line.
+#include <limits.h>  // IOV_MAX
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,7 +70,7 @@ void usage() {
     "           [--history M]   (parley: M messages per room first; each join replays them)\n"
     "  durable: --rooms R --in-flight W --duration D [--cids counter|uuid]\n"
     "usage: parley-bench fsync --dir D [--count 2000] [--bytes 12288] [--interval-us 2000]\n"
-    "usage: parley-bench tcpsend [--connections 2000] [--bytes 160] [--seconds 3]\n"
+    "usage: parley-bench tcpsend [--connections 2000] [--bytes 160] [--frames 1] [--seconds 3]\n"
     "         [--receiver-cpu C]\n",
     stderr);
 }
@@ -105,6 +109,7 @@ bool parse_tcpsend(int argc, char** argv, send_probe_options& o) {
   return each_option(argc, argv, [&](const std::string& k, const std::string& v) {
     if (k == "--connections") o.connections = std::max(1, std::stoi(v));
     else if (k == "--bytes") o.bytes = static_cast<size_t>(std::max(1, std::stoi(v)));
+    else if (k == "--frames") o.frames = std::clamp(std::stoi(v), 1, IOV_MAX);
     else if (k == "--seconds") o.seconds = std::max(0.1, std::stod(v));
     else if (k == "--receiver-cpu") o.receiver_cpu = std::stoi(v);
     else return false;
@@ -326,16 +331,18 @@ int run_tcpsend(const send_probe_options& o) {
   if (!r.error.empty())
     return probe_failed("tcpsend", "loopback", r.error);
   double ns = r.ns_per_send();
-  std::printf("tcpsend: %d loopback connections, %zu bytes per send, %.1f s\n", o.connections,
-              o.bytes, r.seconds);
-  std::printf("%lld sends (%.0f/s); the sender's CPU: %.0f ns per send, so at most %.0f sends/s "
-              "on one core\n",
+  double ns_frame = r.ns_per_frame(o.frames);
+  std::printf("tcpsend: %d loopback connections, %d frame(s) of %zu bytes per send, %.1f s\n",
+              o.connections, o.frames, o.bytes, r.seconds);
+  std::printf("%lld sends (%.0f/s); the sender's CPU: %.0f ns per send, %.0f ns per frame, so at "
+              "most %.0f frames/s on one core\n",
               static_cast<long long>(r.sends), static_cast<double>(r.sends) / r.seconds, ns,
-              ns > 0 ? 1e9 / ns : 0.0);
+              ns_frame, ns_frame > 0 ? 1e9 / ns_frame : 0.0);
   std::printf(R"({"scenario":"tcpsend","system":"loopback","connections":%d,"bytes":%zu,)"
-              R"("sends":%lld,"seconds":%.3f,"sender_cpu_s":%.4f,"ns_per_send":%.1f})" "\n",
-              o.connections, o.bytes, static_cast<long long>(r.sends), r.seconds,
-              r.sender_cpu_s, ns);
+              R"("frames":%d,"sends":%lld,"seconds":%.3f,"sender_cpu_s":%.4f,"ns_per_send":%.1f,)"
+              R"("ns_per_frame":%.1f})" "\n",
+              o.connections, o.bytes, o.frames, static_cast<long long>(r.sends), r.seconds,
+              r.sender_cpu_s, ns, ns_frame);
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -117,6 +118,11 @@ send_probe_result run_send_probe(const send_probe_options& o) {
     readers.push_back(c);
   }
   std::vector<char> frame(std::max<size_t>(1, o.bytes), 'x');
+  // Every frame its own iovec, as a server's gather write points at each frame's buffer.
+  std::vector<iovec> gather(static_cast<size_t>(std::max(1, o.frames)), iovec{frame.data(), frame.size()});
+  msghdr msg{};
+  msg.msg_iov = gather.data();
+  msg.msg_iovlen = gather.size();
   std::atomic<bool> stop{false};
   std::thread reader{[&] { read_all(readers, o.receiver_cpu, stop); }};
   using clock = std::chrono::steady_clock;
@@ -126,7 +132,7 @@ send_probe_result run_send_probe(const send_probe_options& o) {
   size_t next = 0;
   while (r.error.empty()) {
     for (int i = 0; i < 64; ++i) {  // the clock read once per 64 sends
-      if (::send(senders[next], frame.data(), frame.size(), MSG_NOSIGNAL) < 0 && errno != EINTR) {
+      if (::sendmsg(senders[next], &msg, MSG_NOSIGNAL) < 0 && errno != EINTR) {
         r.error = failed("send");
         break;
       }

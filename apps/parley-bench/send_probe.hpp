@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,6 +16,11 @@ namespace parley::bench {
 struct send_probe_options {
   int connections = 2'000;  ///< as many as the fan-out scenarios' subscribers
   size_t bytes = 160;       ///< about one delivered `msg` frame of the fan-out scenarios
+  /// Frames per send: one `sendmsg` gathers this many frames of `bytes` (a connection's
+  /// backlog written in one call, as the servers do under load). 1: a frame per call, what
+  /// a delivery that shares no call costs; 50: about what Parley's and NATS's saturated
+  /// fan-outs gather per call (53 and 58 measured), so the kernel's part of a delivery there.
+  int frames = 1;
   double seconds = 3;
   int receiver_cpu = -1;  ///< pins the reading thread (the load generator's CPU); -1: not
 };
@@ -26,10 +32,11 @@ struct send_probe_result {
   std::string error;        ///< empty on success
 
   double ns_per_send() const { return sends > 0 ? sender_cpu_s * 1e9 / static_cast<double>(sends) : 0; }
+  double ns_per_frame(int frames) const { return ns_per_send() / std::max(1, frames); }
 };
 
 /// Opens `connections` loopback TCP connections (TCP_NODELAY, as servers set it), sends
-/// `bytes` on each in turn from the calling thread for `seconds`, while a second thread reads
+/// `frames` × `bytes` in one `sendmsg` on each in turn from the calling thread for `seconds`, while a second thread reads
 /// every connection with epoll, and reports the sending thread's CPU per send. Blocking
 /// sends: a full socket waits without using CPU, so the figure stays the cost of a send.
 send_probe_result run_send_probe(const send_probe_options& o);

@@ -26,7 +26,7 @@ SCENARIO_TITLES = {
     "connect": "Idle connections: memory",
     "durable": "Durable events (closed loop)",
     "fsync": "The disk: fdatasync after a small write (the floor under durable latency)",
-    "tcpsend": "The network stack: one small TCP send on loopback (what an unbatched delivery costs)",
+    "tcpsend": "The network stack: small TCP sends on loopback (what a delivery costs the kernel, alone or gathered)",
 }
 
 
@@ -48,6 +48,38 @@ def forced_delay_us(rate, rooms, subscribers, ns_per_send, q=0.99):
     k = rate * subscribers * ns_per_send / 1e9
     j = max(0, math.ceil(q * k) - 1)
     return j / (rate / rooms) * 1e6
+
+
+def own_work_note(scenario, summary):
+    """What a saturated fan-out's delivery costs each server besides the kernel's part of
+    it, and what matching NATS would leave Parley for its own work: a server's CPU per
+    delivery, less the CPU one frame of a gathered send costs the kernel (the same run's
+    `tcpsend` loopback-gather probe). Both servers gather ~50 frames per `sendmsg` when
+    saturated (measured with perf stat), so that part is the same for both; what remains is
+    each server's own work per delivery: reading and parsing the sends, ordering, storage,
+    acks. "" when a figure is missing."""
+    med = lambda scn, sys_: summary.get((scn, sys_), {}).get("median", {})
+    probe = med("tcpsend", "loopback-gather")
+    kernel_ns, frames = probe.get("ns_per_frame"), probe.get("frames")
+    nats = med(scenario, "nats").get("cpu_us_per_event")
+    if not (kernel_ns and nats):
+        return ""
+    k = kernel_ns / 1000
+    fanout = med(scenario, "nats").get("subscribers")
+    parts = []
+    for sys_, name in (("parley-sqlite", "Parley (SQLite)"), ("parley-pg", "Parley (PostgreSQL)")):
+        own = med(scenario, sys_).get("cpu_us_per_event")
+        if own:
+            parts.append(f"{name} {own - k:.2f} µs ({fmt(ratio(own - k, nats - k), '×')})")
+    if not parts:
+        return ""
+    per_message = f", {(nats - k) * fanout:.1f} µs per message of {fmt(fanout)} deliveries" if fanout else ""
+    return (f"- Besides the kernel's part of a delivery (one frame of a {fmt(frames)}-frame send, "
+            f"`tcpsend` loopback-gather: {k:.2f} µs), NATS spends {nats - k:.2f} µs of CPU per "
+            f"delivery here, {' and '.join(parts)}. For Parley's deliveries/s to reach NATS's on "
+            f"the one core, all it does besides sending (reading and parsing the sends, ordering, "
+            f"the commit, the acks) would have to fit in NATS's {nats - k:.2f} µs per delivery"
+            f"{per_message}.")
 
 
 def median(xs):
@@ -108,9 +140,12 @@ def figures(row):
         return {k: h.get(k) for k in ("p50", "p90", "p99", "p999", "max")}
     if b.get("scenario") == "tcpsend":
         ns, secs = b.get("ns_per_send"), b.get("seconds")
+        frames = b.get("frames") or 1  # a probe from before --frames sent one per call
+        per_frame = b.get("ns_per_frame") or (ns / frames if ns else None)
         return {"ns_per_send": ns, "bytes": b.get("bytes"), "connections": b.get("connections"),
+                "frames": frames, "ns_per_frame": per_frame,
                 "sends_per_s": b["sends"] / secs if b.get("sends") and secs else None,
-                "max_sends_per_s": 1e9 / ns if ns else None}
+                "max_frames_per_s": 1e9 / per_frame if per_frame else None}
     if b.get("scenario") == "connect":
         f["kib_per_connection"] = b.get("kib_per_connection")
         f["connect_per_s"] = b.get("connect_per_s")
@@ -197,12 +232,13 @@ def table(scenario, summary, systems):
             rows.append(["fdatasync"] + [fmt(m.get(k)) for k in ("p50", "p90", "p99", "p999", "max")]
                         + [counts])
     elif scenario == "tcpsend":
-        head = ["", "sends/s", "sender CPU ns/send", "sends/s one core makes at most", "runs ok/bad"]
+        head = ["", "frames per send", "sends/s", "sender CPU ns/send", "sender CPU ns/frame",
+                "frames/s one core sends at most", "runs ok/bad"]
         for s, m, counts in measured(summary, scenario, systems):
-            what = f"{fmt(m.get('bytes'))}-byte send, {fmt(m.get('connections'))} connections"
-            rows.append([what, fmt(m.get("sends_per_s")),
-                         fmt(m.get("ns_per_send")), fmt(m.get("max_sends_per_s")),
-                         counts])
+            what = f"{s}: {fmt(m.get('bytes'))}-byte frames, {fmt(m.get('connections'))} connections"
+            rows.append([what, fmt(m.get("frames")), fmt(m.get("sends_per_s")),
+                         fmt(m.get("ns_per_send")), fmt(m.get("ns_per_frame")),
+                         fmt(m.get("max_frames_per_s")), counts])
     elif scenario == "fanout-many-uuid":
         # Against the same system's fanout-many (cids "<user>-<counter>"), and against NATS's
         # fanout-many: the peers do not keep cids unique, so theirs is the same with UUIDs.
@@ -243,6 +279,10 @@ def table(scenario, summary, systems):
                          counts])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
+    if scenario in ("fanout-1", "fanout-many"):
+        note = own_work_note(scenario, summary)
+        if note:
+            lines.append("\n" + note)
     for s in systems:
         e = summary.get((scenario, s), {})
         for b in e.get("bad", []):

@@ -108,8 +108,10 @@ def test_the_half_load_table_shows_the_floor_from_the_same_runs_send_probe(tmp_p
              for run, cpu in ((1, 2.7), (2, 3.0), (3, 3.3))]
     md = (run_report(tmp_path, [half, *sends]) / "compare.md").read_text()
     probe = md.split("(`tcpsend`)")[1]
-    # the median run: 3.0 s of CPU for 600,000 sends = 5,000 ns, 200,000 sends/s at most
-    assert "| 160-byte send, 2,000 connections | 200,000 | 5,000 | 200,000 | 3/0 |" in probe
+    # the median run: 3.0 s of CPU for 600,000 sends = 5,000 ns, 200,000 frames/s at most;
+    # rows from before --frames count as one frame per send
+    assert ("| loopback: 160-byte frames, 2,000 connections | 1 | 200,000 | 5,000 | 5,000 "
+            "| 200,000 | 3/0 |") in probe
     row = md.split("(`fanout-many-half`)")[1].split("##")[0]
     # then the load generator's lag (its sends' p99 behind schedule) and its CPU (user + sys)
     assert ("| parley-sqlite | 47,000 | 470,000 | 30,000 | 120,000 | 150,000 | 2.13 | 8,511 | 180 "
@@ -139,3 +141,33 @@ def test_the_uuid_table_compares_each_system_with_its_own_counter_run_and_with_n
     # No counter run of parley-pg in these rows: that ratio is left empty, not invented.
     assert "| parley-pg | 400,000 | 100,000 | 200,000 | 2.50 | – | 0.13× | 1/0 |" in uuid
     assert "nats" not in uuid
+
+
+def gathered_sends(ns_per_frame, frames=50):
+    cpu = 3.0
+    sends = int(cpu * 1e9 / (ns_per_frame * frames))
+    return {"run": 1, "scenario": "tcpsend", "system": "loopback-gather", "rc": 0,
+            "bench": {"scenario": "tcpsend", "system": "loopback", "connections": 2000,
+                      "bytes": 160, "frames": frames, "sends": sends, "seconds": 3.0,
+                      "sender_cpu_s": cpu, "ns_per_send": cpu * 1e9 / sends,
+                      "ns_per_frame": cpu * 1e9 / sends / frames}}
+
+
+def test_the_closed_loop_tables_say_what_each_delivery_costs_besides_the_kernels_send(tmp_path):
+    # NATS: 10 s for 30,000,000 deliveries = 0.333 µs each; Parley 10 s for 10,000,000 = 1 µs;
+    # the kernel's part of a gathered frame 0.133 µs: NATS 0.20 µs of its own, Parley 0.87.
+    rows = [fanout_many("fanout-many", "parley-sqlite", 1_000_000),
+            fanout_many("fanout-many", "nats", 3_000_000),
+            gathered_sends(133.3)]
+    md = (run_report(tmp_path, rows) / "compare.md").read_text()
+    many = md.split("(`fanout-many`)")[1].split("##")[0]
+    assert "one frame of a 50-frame send, `tcpsend` loopback-gather: 0.13 µs" in many
+    assert "NATS spends 0.20 µs of CPU per delivery here, Parley (SQLite) 0.87 µs (4.33×)" in many
+    assert "fit in NATS's 0.20 µs per delivery, 2.0 µs per message of 10 deliveries" in many
+    probe = md.split("(`tcpsend`)")[1]
+    assert "| loopback-gather: 160-byte frames, 2,000 connections | 50 |" in probe
+    # Without the gathered probe (or without NATS) there is no such line: nothing invented.
+    md = (run_report(tmp_path, rows[:2]) / "compare.md").read_text()
+    assert "Besides the kernel" not in md
+    md = (run_report(tmp_path, [rows[0], rows[2]]) / "compare.md").read_text()
+    assert "Besides the kernel" not in md
