@@ -36,8 +36,9 @@ struct send_probe_result {
 };
 
 /// Opens `connections` loopback TCP connections (TCP_NODELAY, as servers set it), sends
-/// `frames` × `bytes` in one `sendmsg` on each in turn from the calling thread for `seconds`, while a second thread reads
-/// every connection with epoll, and reports the sending thread's CPU per send. Blocking
+/// `frames` × `bytes` in one `sendmsg` on each in turn from the calling thread for
+/// `seconds`, while a second thread reads every connection with epoll, and reports the
+/// sending thread's CPU per send. Blocking
 /// sends: a full socket waits without using CPU, so the figure stays the cost of a send.
 send_probe_result run_send_probe(const send_probe_options& o);
 

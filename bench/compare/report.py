@@ -67,18 +67,16 @@ def own_work_note(scenario, summary):
         return ""
     k = kernel_ns / 1000
     fanout = med(scenario, "nats").get("subscribers")
-    parts = []
-    for sys_, name in (("parley-sqlite", "Parley (SQLite)"), ("parley-pg", "Parley (PostgreSQL)")):
-        own = med(scenario, sys_).get("cpu_us_per_event")
-        if own:
-            parts.append(f"{name} {own - k:.2f} µs ({fmt(ratio(own - k, nats - k), '×')})")
+    own = {s: med(scenario, s).get("cpu_us_per_event") for s in PARLEY}
+    names = {"parley-sqlite": "Parley (SQLite)", "parley-pg": "Parley (PostgreSQL)"}
+    parts = [f"{names[s]} {own[s] - k:.2f} µs ({fmt(ratio(own[s] - k, nats - k), '×')})"
+             for s in PARLEY if own[s]]
     if not parts:
         return ""
     note = (f"- Besides the kernel's part of a delivery (one frame of a {fmt(frames)}-frame send, "
             f"`tcpsend` loopback-gather: {k:.2f} µs), NATS spends {nats - k:.2f} µs of CPU per "
             f"delivery here, {' and '.join(parts)}.")
-    own = med(scenario, "parley-sqlite").get("cpu_us_per_event")
-    if own and own > nats:  # what catching up would take, where Parley is behind
+    if own["parley-sqlite"] and own["parley-sqlite"] > nats:  # where Parley is behind
         per_message = f", {(nats - k) * fanout:.1f} µs per message of {fmt(fanout)} deliveries" if fanout else ""
         note += (f" For Parley's deliveries/s to reach NATS's on the one core, all it does "
                  f"besides sending (reading and parsing the sends, ordering, the commit, the "

@@ -153,7 +153,7 @@ def gathered_sends(ns_per_frame, frames=50):
                       "ns_per_frame": cpu * 1e9 / sends / frames}}
 
 
-def test_the_closed_loop_tables_say_what_each_delivery_costs_besides_the_kernels_send(tmp_path):
+def test_the_many_rooms_table_says_what_each_delivery_costs_besides_the_kernels_send(tmp_path):
     # NATS: 10 s for 30,000,000 deliveries = 0.333 µs each; Parley 10 s for 10,000,000 = 1 µs;
     # the kernel's part of a gathered frame 0.133 µs: NATS 0.20 µs of its own, Parley 0.87.
     rows = [fanout_many("fanout-many", "parley-sqlite", 1_000_000),
