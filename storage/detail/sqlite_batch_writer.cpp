@@ -137,27 +137,35 @@ status sqlite_batch_writer::apply_room(const room_writes& w, room_result& r) {
   if (!w.events.empty() && w.events.front().seq != head + 1)
     return conflict("room " + w.room + ": head is " + std::to_string(head) + ", first seq is "
                     + std::to_string(w.events.front().seq));
-  for (const auto& e : w.events) {
-    auto st = sql::prepare(conn_, sql::insert_event);
+  std::span<const event> rest{w.events};
+  while (!rest.empty()) {
+    auto rows = std::min(rest.size(), sql::max_insert_rows);
+    auto chunk = rest.first(rows);
+    rest = rest.subspan(rows);
+    auto st = sql::prepare_insert_events(conn_, rows);
     if (!st)
       return st.err();
-    // The batch outlives this use of the statement: SQLite reads the texts in place.
-    st->bind_unowned(1, w.room).bind(2, e.seq).bind_unowned(3, to_string(e.kind));
-    st->bind_unowned(4, e.sender);
-    if (e.cid.empty())
-      st->bind_null(5);  // NULLs never collide in the (room, sender, cid) index
-    else
-      st->bind_unowned(5, e.cid);
-    st->bind_unowned(6, e.body).bind_unowned(7, e.subtype).bind(8, e.target);
-    st->bind_unowned(9, e.meta).bind(10, e.ts);
+    int at = 0;  // the parameters are numbered on, row after row
+    for (const auto& e : chunk) {
+      // The batch outlives this use of the statement: SQLite reads the texts in place.
+      st->bind_unowned(at + 1, w.room).bind(at + 2, e.seq).bind_unowned(at + 3, to_string(e.kind));
+      st->bind_unowned(at + 4, e.sender);
+      if (e.cid.empty())
+        st->bind_null(at + 5);  // NULLs never collide in the (room, sender, cid) index
+      else
+        st->bind_unowned(at + 5, e.cid);
+      st->bind_unowned(at + 6, e.body).bind_unowned(at + 7, e.subtype).bind(at + 8, e.target);
+      st->bind_unowned(at + 9, e.meta).bind(at + 10, e.ts);
+      at += sql::insert_event_columns;
+    }
     auto rc = st->step();
     // The key (room_id, seq) reports SQLITE_CONSTRAINT_PRIMARYKEY; the only unique index
-    // besides it is (room_id, sender, cid).
+    // besides it is (room_id, sender, cid). Which row clashed, find_duplicates finds out.
     if (rc == SQLITE_CONSTRAINT_UNIQUE)
-      return conflict("room " + w.room + ": cid " + e.cid + " of " + e.sender + " is stored",
-                      true);
+      return conflict("room " + w.room + ": a cid of these events is stored", true);
     if (sqlite_errc(rc) == errc::conflict)
-      return conflict("room " + w.room + ": seq " + std::to_string(e.seq) + " is taken");
+      return conflict("room " + w.room + ": a seq from " + std::to_string(chunk.front().seq)
+                      + " to " + std::to_string(chunk.back().seq) + " is taken");
     if (rc != SQLITE_DONE)
       return conn_.fail(rc, "sqlite: write: event of " + w.room);
   }

@@ -132,6 +132,15 @@ inline result<statement_use> prepare(sqlite_connection& conn, id q) {
   return conn.statement(q, text[q]);
 }
 
+/// How many events one INSERT writes at most, and the parameters each takes (insert_event's
+/// columns, in its order).
+inline constexpr size_t max_insert_rows = 16;
+inline constexpr int insert_event_columns = 10;
+
+/// The cached INSERT of `rows` events (1 to max_insert_rows) in one statement, its
+/// parameters insert_event's, row after row (row i's first is i * insert_event_columns + 1).
+result<statement_use> prepare_insert_events(sqlite_connection& conn, size_t rows);
+
 /// Runs a statement without parameters whose rows, if any, do not matter.
 status run(sqlite_connection& conn, id q, std::string_view what);
 

@@ -143,6 +143,33 @@ CAF_TEST(a write whose seq is taken is a conflict) {
   CAF_CHECK_EQUAL(show(all_events(*db, "r1")[2]), show(msg("r1", 3, "alice", "c3", "m3")));
 }
 
+CAF_TEST(many events of one room are stored in order and a stored cid among them refuses all) {
+  // More events than one INSERT statement takes (SQLite: 16): rows on both sides of each
+  // chunk's edge keep their fields, and a clash in the last chunk undoes the first ones.
+  make_room("r1", {"alice", "bob"});
+  append("r1", {msg("r1", 1, "bob", "old", "original")});
+  std::vector<event> es;
+  for (int64_t s = 2; s <= 36; ++s) {
+    auto e = msg("r1", s, s % 2 ? "alice" : "bob", tag("k", s), tag("body ", s));
+    e.ts = 1000 + s;
+    es.push_back(e);
+  }
+  auto clash = es;
+  clash[33] = msg("r1", 35, "bob", "old", "retry");  // in the third chunk
+  auto out = write_one(room_writes{.room = "r1", .events = clash});
+  CAF_CHECK_EQUAL(code_of(out.code), "conflict");
+  CAF_REQUIRE_EQUAL(out.duplicates.size(), 1u);
+  CAF_CHECK_EQUAL(show(out.duplicates[0]), show(msg("r1", 1, "bob", "old", "original")));
+  CAF_CHECK_EQUAL(head_of(*db, "r1"), 1);
+  CAF_CHECK_EQUAL(seqs_of(all_events(*db, "r1")), (std::vector<int64_t>{1}));
+  out = write_one(room_writes{.room = "r1", .events = es});
+  CAF_CHECK_EQUAL(code_of(out.code), "ok");
+  CAF_CHECK_EQUAL(head_of(*db, "r1"), 36);
+  auto stored = all_events(*db, "r1");
+  CAF_REQUIRE_EQUAL(stored.size(), 36u);
+  CAF_CHECK_EQUAL(show(std::vector<event>(stored.begin() + 1, stored.end())), show(es));
+}
+
 CAF_TEST(a duplicate cid in one room fails only that room and names the original) {
   for (auto r : {"a", "b", "c"})
     make_room(r, {"alice", "bob"});
