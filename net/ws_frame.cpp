@@ -1,6 +1,7 @@
 #include "net/ws_frame.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace parley::net {
 namespace {
@@ -11,6 +12,25 @@ bool is_control(uint8_t op) {
 
 bool is_known(uint8_t op) {
   return op <= 0x2 || (op >= 0x8 && op <= 0xA);
+}
+
+/// XORs `len` bytes at `data` with the 4-byte `mask` (RFC 6455 section 5.3), eight bytes
+/// at a time: a byte at a time, unmasking the sends was 2.5 % of the broker's instructions
+/// in the 200-room fan-out (callgrind). The 8-byte word is the key twice, whatever the
+/// byte order, and the tail starts at a multiple of 4, so the key's phase carries on.
+void unmask(char* data, size_t len, const uint8_t* mask) {
+  uint32_t key;
+  std::memcpy(&key, mask, sizeof key);
+  const uint64_t key2 = (uint64_t{key} << 32) | key;
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, data + i, sizeof w);
+    w ^= key2;
+    std::memcpy(data + i, &w, sizeof w);
+  }
+  for (; i < len; ++i)
+    data[i] = static_cast<char>(static_cast<uint8_t>(data[i]) ^ mask[i & 3]);
 }
 
 }  // namespace
@@ -77,8 +97,7 @@ ws_frame_parser::status ws_frame_parser::parse_frames(std::vector<ws_message>& o
     const uint8_t* mask = p + pos + header;
     const uint8_t* payload = mask + 4;
     std::string body(reinterpret_cast<const char*>(payload), static_cast<size_t>(len));
-    for (size_t i = 0; i < body.size(); ++i)
-      body[i] = static_cast<char>(body[i] ^ mask[i & 3]);
+    unmask(body.data(), body.size(), mask);
     pos += header + 4 + len;
 
     if (is_control(op)) {

@@ -232,6 +232,15 @@ CAF_TEST(masked text and binary frames with 7 bit lengths) {
   }
 }
 
+CAF_TEST(masked payloads of every length up to 40 unmask in every phase of the key) {
+  // The parser unmasks eight bytes at a time and the rest one by one: every length's tail.
+  for (size_t n = 0; n <= 40; ++n) {
+    auto payload = pattern(n, 11);
+    auto f = frame(fin | 0x2, payload, len_form::minimal, true, 0x01fe7f80);
+    CAF_CHECK_EQUAL(first_mismatch(f, expect_ok({msg(ws_opcode::binary, payload)})), "");
+  }
+}
+
 CAF_TEST(masked frames with 16 bit lengths) {
   for (size_t n : {size_t{126}, size_t{127}, size_t{300}, size_t{4096}}) {
     auto payload = pattern(n, 3);
