@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -41,22 +42,33 @@ bool may_need_escape(const char* p) {
 }  // namespace
 
 json_text::json_text(size_t reserve) {
-  out_.reserve(reserve);
-  out_.push_back('{');
+  out_.resize(std::max<size_t>(reserve, 16));
+  out_[0] = '{';
+  n_ = 1;
+}
+
+char* json_text::grow(size_t extra) {
+  out_.resize(std::max(out_.size() * 2, n_ + extra));
+  return out_.data() + n_;
 }
 
 void json_text::key(std::string_view k) {
   // Keys are the protocol's own names, which need no escape: written as they are.
-  if (out_.size() > 1)
-    out_.push_back(',');
-  out_.push_back('"');
-  out_.append(k);
-  out_.append("\":", 2);
+  char* p = room(k.size() + 4);
+  if (n_ > 1)
+    *p++ = ',';
+  *p++ = '"';
+  std::memcpy(p, k.data(), k.size());
+  p += k.size();
+  *p++ = '"';
+  *p++ = ':';
+  n_ = static_cast<size_t>(p - out_.data());
 }
 
 void json_text::quoted(std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
-  out_.push_back('"');
+  char* p = room(s.size() + 2);
+  *p++ = '"';
   size_t run = 0;  // the start of the characters that need no escape, copied in one go
   for (size_t i = 0; i < s.size(); ++i) {
     // Eight at a time while none needs an escape (a message body seldom has one): a
@@ -69,18 +81,30 @@ void json_text::quoted(std::string_view s) {
     auto e = escape_of(c);
     if (!e)
       continue;
-    out_.append(s.data() + run, i - run);
+    std::memcpy(p, s.data() + run, i - run);
+    p += i - run;
     run = i + 1;
-    out_.push_back('\\');
-    out_.push_back(e);
+    n_ = static_cast<size_t>(p - out_.data());
+    p = room(6 + (s.size() - run) + 1);  // this escape, the rest unescaped, the quote
+    *p++ = '\\';
+    *p++ = e;
     if (e == 'u') {
-      out_.append("00");
-      out_.push_back(hex[c >> 4]);
-      out_.push_back(hex[c & 15]);
+      *p++ = '0';
+      *p++ = '0';
+      *p++ = hex[c >> 4];
+      *p++ = hex[c & 15];
     }
   }
-  out_.append(s.data() + run, s.size() - run);
-  out_.push_back('"');
+  std::memcpy(p, s.data() + run, s.size() - run);
+  p += s.size() - run;
+  *p++ = '"';
+  n_ = static_cast<size_t>(p - out_.data());
+}
+
+void json_text::raw(std::string_view text) {
+  char* p = room(text.size());
+  std::memcpy(p, text.data(), text.size());
+  n_ += text.size();
 }
 
 json_text& json_text::field(std::string_view k, std::string_view value) {
@@ -91,26 +115,27 @@ json_text& json_text::field(std::string_view k, std::string_view value) {
 
 json_text& json_text::field(std::string_view k, int64_t value) {
   key(k);
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  out_.append(buf, end);
+  char* p = room(20);  // "-9223372036854775808"
+  auto [end, ec] = std::to_chars(p, p + 20, value);
+  n_ = static_cast<size_t>(end - out_.data());
   return *this;
 }
 
 json_text& json_text::field(std::string_view k, bool value) {
   key(k);
-  out_.append(value ? "true" : "false");
+  raw(value ? "true" : "false");
   return *this;
 }
 
 json_text& json_text::field(std::string_view k, const boost::json::value& value) {
   key(k);
-  out_.append(boost::json::serialize(value));
+  raw(boost::json::serialize(value));
   return *this;
 }
 
 std::string json_text::finish() && {
-  out_.push_back('}');
+  room(1)[0] = '}';
+  out_.resize(n_ + 1);
   return std::move(out_);
 }
 

@@ -40,10 +40,22 @@ public:
   std::string finish() &&;
 
 private:
+  /// Where `extra` more bytes of text may be written (out_ grown if need be).
+  ///
+  /// The text is written through a pointer into out_, which is kept longer than the text
+  /// (n_ is the text's length): a field is a few plain stores, not a string append (a size
+  /// check, a call, a terminator) per piece. callgrind, 200-room fan-out: the event's and
+  /// the ack's text took ~330 instructions per string field through appends.
+  char* room(size_t extra) {
+    return out_.size() - n_ >= extra ? out_.data() + n_ : grow(extra);
+  }
+  char* grow(size_t extra);
   void key(std::string_view k);
   void quoted(std::string_view s);
+  void raw(std::string_view text);
 
-  std::string out_;
+  std::string out_;  ///< The text so far, then spare bytes.
+  size_t n_ = 0;     ///< The text's length.
 };
 
 }  // namespace parley::net
