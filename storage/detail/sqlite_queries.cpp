@@ -22,8 +22,8 @@ result<statement_use> prepare_insert_events(sqlite_connection& conn, size_t rows
   // hundreds in a busy room's): what a statement costs besides its rows (binding, a step,
   // a reset, opening cursors on the table and its indexes) comes once per room and chunk
   // instead of once per event. The B-tree seeks stay, one per key per row. Measured over
-  // 200 rooms x 10 (docs/benchmarks.md, "One INSERT per room"): instructions per message
-  // 48,647 -> 46,401 (SQLite's -10 %), deliveries/s +5 %.
+  // 200 rooms x 10 (docs/benchmarks.md, "What callgrind's counts changed"): instructions
+  // per message 48,647 -> 46,401 (SQLite's -10 %), deliveries/s +5 %.
   static const auto texts = [] {
     std::array<std::string, max_insert_rows> out;
     std::string values = "(?,?,?,?,?,?,?,?,?,?)";

@@ -70,6 +70,8 @@ inline constexpr const char* text[count] = {
   "SELECT title, created_by, created_at, head_seq FROM rooms WHERE id = ?1",
   "SELECT user_id, role, read_seq, joined_at FROM members WHERE room_id = ?1 ORDER BY user_id",
   "SELECT head_seq FROM rooms WHERE id = ?1",
+  // The writer inserts through prepare_insert_events, which repeats this one's VALUES for
+  // several rows.
   "INSERT INTO events (room_id, seq, kind, sender, cid, body, subtype, target, meta, ts)"
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
   // last_ts only moves forward, like the head (a clock that stepped back does not reorder
