@@ -50,6 +50,11 @@ def forced_delay_us(rate, rooms, subscribers, ns_per_send, q=0.99):
     return j / (rate / rooms) * 1e6
 
 
+def medians(summary, scenario, system):
+    """The medians of one scenario on one system; {} when it has none."""
+    return summary.get((scenario, system), {}).get("median", {})
+
+
 def own_work_note(scenario, summary):
     """What a saturated fan-out's delivery costs each server besides the kernel's part of
     it, and what matching NATS would leave Parley for its own work: a server's CPU per
@@ -59,15 +64,15 @@ def own_work_note(scenario, summary):
     what remains is each server's own work per delivery: reading and parsing the sends,
     ordering, storage, acks. (Not for one room: how much a server gathers there was not
     measured.) "" when a figure is missing."""
-    med = lambda scn, sys_: summary.get((scn, sys_), {}).get("median", {})
-    probe = med("tcpsend", "loopback-gather")
+    probe = medians(summary, "tcpsend", "loopback-gather")
     kernel_ns, frames = probe.get("ns_per_frame"), probe.get("frames")
-    nats = med(scenario, "nats").get("cpu_us_per_event")
+    nats_m = medians(summary, scenario, "nats")
+    nats = nats_m.get("cpu_us_per_event")
     if not (kernel_ns and nats):
         return ""
     k = kernel_ns / 1000
-    fanout = med(scenario, "nats").get("subscribers")
-    own = {s: med(scenario, s).get("cpu_us_per_event") for s in PARLEY}
+    fanout = nats_m.get("subscribers")
+    own = {s: medians(summary, scenario, s).get("cpu_us_per_event") for s in PARLEY}
     names = {"parley-sqlite": "Parley (SQLite)", "parley-pg": "Parley (PostgreSQL)"}
     parts = [f"{names[s]} {own[s] - k:.2f} µs ({fmt(ratio(own[s] - k, nats - k), '×')})"
              for s in PARLEY if own[s]]
@@ -211,7 +216,7 @@ def measured(summary, scenario, systems):
 def table(scenario, summary, systems):
     """One Markdown table for a scenario; ratios are 'how many times better Parley is'."""
     rows = []
-    base = summary.get((scenario, "parley-sqlite"), {}).get("median", {})
+    base = medians(summary, scenario, "parley-sqlite")
     if scenario == "connect":
         head = ["system", "KiB per connection", "connects/s", "Parley (SQLite) uses x less", "runs ok/bad"]
         for s, m, counts in measured(summary, scenario, systems):
@@ -221,7 +226,7 @@ def table(scenario, summary, systems):
     elif scenario == "durable":
         head = ["system", "durable events/s", "ack p50 µs", "ack p99 µs", "CPU µs/event",
                 "Parley (SQLite) ×", "Parley (PG) ×", "runs ok/bad"]
-        pg = summary.get((scenario, "parley-pg"), {}).get("median", {})
+        pg = medians(summary, scenario, "parley-pg")
         for s, m, counts in measured(summary, scenario, systems):
             rows.append([s, fmt(m.get("events_per_s")), fmt(m.get("ack_us_p50")), fmt(m.get("ack_us_p99")),
                          fmt(m.get("cpu_us_per_event")),
@@ -244,11 +249,11 @@ def table(scenario, summary, systems):
     elif scenario == "fanout-many-uuid":
         # Against the same system's fanout-many (cids "<user>-<counter>"), and against NATS's
         # fanout-many: the peers do not keep cids unique, so theirs is the same with UUIDs.
-        nats = summary.get(("fanout-many", "nats"), {}).get("median", {})
+        nats = medians(summary, "fanout-many", "nats")
         head = ["system", "deliveries/s", "delivery p50 µs", "delivery p99 µs", "server CPU µs/delivery",
                 "× its own with counter cids", "× NATS (fanout-many)", "runs ok/bad"]
         for s, m, counts in measured(summary, scenario, systems):
-            own = summary.get(("fanout-many", s), {}).get("median", {})
+            own = medians(summary, "fanout-many", s)
             rows.append([s, fmt(m.get("deliveries_per_s")), fmt(m.get("delivery_us_p50")),
                          fmt(m.get("delivery_us_p99")), fmt(m.get("cpu_us_per_event")),
                          fmt(ratio(m.get("deliveries_per_s"), own.get("deliveries_per_s")), "×"),
@@ -260,7 +265,7 @@ def table(scenario, summary, systems):
         # The load generator's own lag (how late its sends left their schedule) and CPU
         # say whether the latency is the server's: a load generator that cannot keep the
         # schedule offers less than the rate and measures its own queue too.
-        ns = summary.get(("tcpsend", "loopback"), {}).get("median", {}).get("ns_per_send")
+        ns = medians(summary, "tcpsend", "loopback").get("ns_per_send")
         head = ["system", "offered msg/s", "deliveries/s", "delivery p50 µs", "delivery p99 µs",
                 "delivery p99.9 µs", "server CPU µs/delivery", "p99 the send cost forces ≥ µs",
                 "load generator: sends late p99 µs", "load generator CPU s", "runs ok/bad"]
@@ -321,7 +326,7 @@ def chart(summary, scenarios, systems, path):
         key, label = metric[scn]
         names, values = [], []
         for s in systems:
-            v = summary.get((scn, s), {}).get("median", {}).get(key)
+            v = medians(summary, scn, s).get(key)
             if v is not None:
                 names.append(s)
                 values.append(v)
