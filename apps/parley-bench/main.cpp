@@ -339,10 +339,10 @@ int run_tcpsend(const send_probe_options& o) {
               static_cast<long long>(r.sends), static_cast<double>(r.sends) / r.seconds, ns,
               ns_frame, ns_frame > 0 ? 1e9 / ns_frame : 0.0);
   std::printf(R"({"scenario":"tcpsend","system":"loopback","connections":%d,"bytes":%zu,)"
-              R"("frames":%d,"sends":%lld,"seconds":%.3f,"sender_cpu_s":%.4f,"ns_per_send":%.1f,)"
-              R"("ns_per_frame":%.1f})" "\n",
-              o.connections, o.bytes, o.frames, static_cast<long long>(r.sends), r.seconds,
-              r.sender_cpu_s, ns, ns_frame);
+              R"("frames":%d,"sends":%lld,"bytes_sent":%lld,"seconds":%.3f,"sender_cpu_s":%.4f,)"
+              R"("ns_per_send":%.1f,"ns_per_frame":%.1f})" "\n",
+              o.connections, o.bytes, o.frames, static_cast<long long>(r.sends),
+              static_cast<long long>(r.bytes_sent), r.seconds, r.sender_cpu_s, ns, ns_frame);
   return 0;
 }
 

@@ -132,10 +132,12 @@ send_probe_result run_send_probe(const send_probe_options& o) {
   size_t next = 0;
   while (r.error.empty()) {
     for (int i = 0; i < 64; ++i) {  // the clock read once per 64 sends
-      if (::sendmsg(senders[next], &msg, MSG_NOSIGNAL) < 0 && errno != EINTR) {
+      auto sent = ::sendmsg(senders[next], &msg, MSG_NOSIGNAL);
+      if (sent < 0 && errno != EINTR) {
         r.error = failed("send");
         break;
       }
+      r.bytes_sent += std::max<ssize_t>(sent, 0);
       ++r.sends;
       next = next + 1 == senders.size() ? 0 : next + 1;
     }

@@ -27,6 +27,7 @@ struct send_probe_options {
 
 struct send_probe_result {
   int64_t sends = 0;
+  int64_t bytes_sent = 0;   ///< what the sends' calls reported written, all frames
   double seconds = 0;       ///< wall time of the sending loop
   double sender_cpu_s = 0;  ///< the sending thread's CPU time (user and system)
   std::string error;        ///< empty on success

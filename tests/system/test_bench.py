@@ -167,6 +167,7 @@ def test_tcpsend_probe_counts_its_sends_and_their_cpu():
     r = last_json(p.stdout)
     assert (r["scenario"], r["system"], r["connections"], r["bytes"]) == ("tcpsend", "loopback", 20, 200)
     assert r["frames"] == 1 and r["ns_per_frame"] == r["ns_per_send"]
+    assert r["bytes_sent"] == r["sends"] * 200
     assert r["sends"] > 100 and r["seconds"] >= 0.3
     # The sending thread's CPU: some, and never more than the loop's wall time allows.
     assert 0 < r["sender_cpu_s"] <= r["seconds"] * 1.05 + 0.01
@@ -180,6 +181,8 @@ def test_tcpsend_probe_gathers_frames_and_reports_the_cpu_of_each():
     assert (r["frames"], r["bytes"]) == (8, 100)
     assert r["sends"] > 0 and r["sender_cpu_s"] > 0
     assert abs(r["ns_per_frame"] - r["ns_per_send"] / 8) < 1
+    # Each call wrote all eight frames: what the kernel took, not what was asked.
+    assert r["bytes_sent"] == r["sends"] * 8 * 100
     assert "8 frame(s) of 100 bytes per send" in p.stdout
 
 
